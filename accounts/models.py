@@ -1,0 +1,178 @@
+"""``dbo`` accounts: the user (``AUTH_USER_MODEL``) and its one-time tokens."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+
+from eventlead.core.models import SoftDeleteModel
+from reference.models import UserRole, UserStatus
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_queryset(self):
+        # is_active, is_staff and every permission check read these two rows.
+        return super().get_queryset().select_related("status", "user_role")
+
+    def get_by_natural_key(self, email):
+        return self.get(email=email)
+
+    def create_user(self, email, password=None, **fields):
+        """Create a user directly (admin and tests); the sign-up flow lives in ``services``."""
+        from reference.selectors import reference_id
+
+        fields.setdefault("status_id", reference_id(UserStatus, UserStatus.ACTIVE))
+        fields.setdefault("user_role_id", reference_id(UserRole, UserRole.COMPANY_USER))
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.last_password_change = timezone.now()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        from reference.selectors import reference_id
+
+        fields.setdefault("user_role_id", reference_id(UserRole, UserRole.SYSTEM_ADMIN))
+        fields.setdefault("email_verified_at", timezone.now())
+        fields.setdefault("first_name", "System")
+        fields.setdefault("last_name", "Administrator")
+        return self.create_user(email, password, **fields)
+
+
+def normalize_email(email: str) -> str:
+    """The one form an address is stored and compared in: NFKC, trimmed, case-folded.
+
+    Comparing case-folded NFKC forms keeps ``mıke@x.org`` (dotless i) apart from
+    ``mike@x.org`` (Django CVE-2019-19844 came from comparing looser forms).
+    """
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", (email or "").strip()).casefold()
+
+
+class User(AbstractBaseUser, SoftDeleteModel):
+    id = models.AutoField(primary_key=True, db_column="UserID")
+    email = models.EmailField(max_length=254, db_column="Email")
+    password = models.CharField(max_length=255, db_column="PasswordHash")
+    first_name = models.CharField(max_length=100, db_column="FirstName")
+    last_name = models.CharField(max_length=100, db_column="LastName")
+    phone = models.CharField(max_length=30, blank=True, default="", db_column="Phone")
+    role_title = models.CharField(max_length=100, blank=True, default="", db_column="RoleTitle")
+    profile_picture_url = models.URLField(max_length=500, blank=True, default="", db_column="ProfilePictureUrl")
+    timezone_identifier = models.CharField(
+        max_length=64, default="Australia/Sydney", db_default="Australia/Sydney", db_column="TimezoneIdentifier"
+    )
+    language = models.ForeignKey("reference.Language", models.PROTECT, null=True, blank=True, db_column="LanguageID")
+    country = models.ForeignKey("reference.Country", models.PROTECT, null=True, blank=True, db_column="CountryID")
+    status = models.ForeignKey("reference.UserStatus", models.PROTECT, db_column="StatusID")
+    user_role = models.ForeignKey("reference.UserRole", models.PROTECT, db_column="UserRoleID")
+    email_verified_at = models.DateTimeField(null=True, blank=True, db_column="EmailVerifiedAt")
+    last_login = models.DateTimeField(null=True, blank=True, db_column="LastLoginAt")
+    last_password_change = models.DateTimeField(null=True, blank=True, db_column="LastPasswordChange")
+    failed_login_attempts = models.IntegerField(default=0, db_column="FailedLoginAttempts")
+    last_failed_login_at = models.DateTimeField(null=True, blank=True, db_column="LastFailedLoginAt")
+    is_locked = models.BooleanField(default=False, db_column="IsLocked")
+    locked_until = models.DateTimeField(null=True, blank=True, db_column="LockedUntil")
+    locked_reason = models.CharField(max_length=255, blank=True, default="", db_column="LockedReason")
+    session_token = models.CharField(max_length=255, blank=True, default="", db_column="SessionToken")
+    access_token_version = models.IntegerField(default=1, db_default=1, db_column="AccessTokenVersion")
+    refresh_token_version = models.IntegerField(default=1, db_default=1, db_column="RefreshTokenVersion")
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        db_table = "dbo.User"
+        ordering = ["email"]
+        constraints = [
+            # Addresses are stored in normalize_email() form, so this is case-insensitive.
+            models.UniqueConstraint(fields=["email"], name="UQ_User_Email"),
+            models.CheckConstraint(condition=models.Q(failed_login_attempts__gte=0), name="CK_User_FailedLoginAttempts"),
+            models.CheckConstraint(
+                condition=models.Q(access_token_version__gte=1, refresh_token_version__gte=1),
+                name="CK_User_TokenVersions",
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.first_name
+
+    def is_locked_at(self, now) -> bool:
+        return self.is_locked and (self.locked_until is None or self.locked_until > now)
+
+    @property
+    def is_active(self) -> bool:
+        """Active status, not locked, not deleted: the only users Django lets sign in."""
+        return (
+            not self.is_deleted
+            and self.status.code == UserStatus.ACTIVE
+            and not self.is_locked_at(timezone.now())
+        )
+
+    @property
+    def is_system_admin(self) -> bool:
+        return self.user_role.code == UserRole.SYSTEM_ADMIN
+
+    # Staff and superuser rights follow the system_admin role; there are no Django groups.
+    is_staff = is_superuser = is_system_admin
+
+    def has_perm(self, perm, obj=None):
+        return self.is_active and self.is_system_admin
+
+    def has_perms(self, perm_list, obj=None):
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label):
+        return self.is_active and self.is_system_admin
+
+
+class OneTimeToken(models.Model):
+    """A token sent once by email; only its SHA-256 hash is stored."""
+
+    token_hash = models.CharField(max_length=64, db_column="TokenHash")
+    expires_at = models.DateTimeField(db_column="ExpiresAt")
+    used_at = models.DateTimeField(null=True, blank=True, db_column="UsedAt")
+    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
+    created_by = models.ForeignKey(
+        "accounts.User", models.PROTECT, null=True, blank=True, related_name="+", db_column="CreatedBy"
+    )
+    updated_date = models.DateTimeField(auto_now=True, db_column="UpdatedDate")
+    updated_by = models.ForeignKey(
+        "accounts.User", models.PROTECT, null=True, blank=True, related_name="+", db_column="UpdatedBy"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class UserEmailVerificationToken(OneTimeToken):
+    id = models.AutoField(primary_key=True, db_column="UserEmailVerificationTokenID")
+    user = models.ForeignKey(User, models.PROTECT, related_name="email_verification_tokens", db_column="UserID")
+
+    class Meta:
+        db_table = "dbo.UserEmailVerificationToken"
+        constraints = [models.UniqueConstraint(fields=["token_hash"], name="UQ_UserEmailVerificationToken_TokenHash")]
+
+
+class UserPasswordResetToken(OneTimeToken):
+    id = models.AutoField(primary_key=True, db_column="UserPasswordResetTokenID")
+    user = models.ForeignKey(User, models.PROTECT, related_name="password_reset_tokens", db_column="UserID")
+    requested_ip = models.GenericIPAddressField(null=True, blank=True, db_column="RequestedIP")
+
+    class Meta:
+        db_table = "dbo.UserPasswordResetToken"
+        constraints = [models.UniqueConstraint(fields=["token_hash"], name="UQ_UserPasswordResetToken_TokenHash")]

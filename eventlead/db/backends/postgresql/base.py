@@ -1,0 +1,77 @@
+"""PostgreSQL with the six schemas: each table in its real schema."""
+
+from contextlib import contextmanager
+
+from django.db.backends.postgresql import base, introspection, operations, schema
+
+from ... import naming
+from ...schema import NamedConstraintsMixin
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def quote_name(self, name):
+        schema_name, table = naming.split_table(name)
+        if schema_name and not name.startswith('"'):
+            return f'"{schema_name}"."{table}"'
+        return super().quote_name(name)
+
+
+class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
+    sql_create_schema = 'CREATE SCHEMA IF NOT EXISTS "%(name)s"'
+
+
+@contextmanager
+def _visible_schema(cursor, schema_name):
+    """Put ``schema_name`` first on the search path, so Django's name-based queries find it."""
+    cursor.execute("SELECT current_setting('search_path')")
+    previous = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('search_path', %s, false)", [f'"{schema_name}", {previous}'])
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT set_config('search_path', %s, false)", [previous])
+
+
+class DatabaseIntrospection(introspection.DatabaseIntrospection):
+    def get_table_list(self, cursor):
+        """List tables in the six schemas as ``schema.Table``, and the visible ones bare."""
+        cursor.execute(
+            """
+            SELECT n.nspname, c.relname,
+                   CASE WHEN c.relkind IN ('m', 'v') THEN 'v' ELSE 't' END,
+                   obj_description(c.oid, 'pg_class')
+            FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('f', 'm', 'p', 'r', 'v')
+              AND (n.nspname = ANY(%s) OR pg_catalog.pg_table_is_visible(c.oid))
+            """,
+            [list(naming.SCHEMAS)],
+        )
+        return [
+            introspection.TableInfo(f"{nsp}.{name}" if nsp in naming.SCHEMAS else name, kind, comment)
+            for nsp, name, kind, comment in cursor.fetchall()
+            if name not in self.ignored_tables
+        ]
+
+    def _in_schema(method):  # noqa: N805 - a decorator used in the class body
+        def wrapper(self, cursor, table_name, *args, **kwargs):
+            schema_name, table = naming.split_table(table_name)
+            if schema_name is None:
+                return method(self, cursor, table_name, *args, **kwargs)
+            with _visible_schema(cursor, schema_name):
+                return method(self, cursor, table, *args, **kwargs)
+
+        wrapper.__name__ = method.__name__
+        return wrapper
+
+    get_table_description = _in_schema(introspection.DatabaseIntrospection.get_table_description)
+    get_sequences = _in_schema(introspection.DatabaseIntrospection.get_sequences)
+    get_relations = _in_schema(introspection.DatabaseIntrospection.get_relations)
+    get_constraints = _in_schema(introspection.DatabaseIntrospection.get_constraints)
+    del _in_schema
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    SchemaEditorClass = DatabaseSchemaEditor
+    introspection_class = DatabaseIntrospection
+    ops_class = DatabaseOperations

@@ -1,0 +1,52 @@
+"""Names the naming standard derives from a table: schemas, stems, constraint names."""
+
+from __future__ import annotations
+
+SCHEMAS = ("dbo", "ref", "config", "log", "audit", "cache")
+NON_DBO_SCHEMAS = SCHEMAS[1:]
+
+# Django's index-name suffixes mapped to the standard's prefixes (PK_, FK_, UQ_, IX_, CK_).
+_SUFFIX_PREFIXES = {"_pk": "PK", "_uniq": "UQ", "_check": "CK", "_like": "IX", "_idx": "IX", "": "IX"}
+
+
+def split_table(db_table: str) -> tuple[str | None, str]:
+    """Split ``"ref.Country"`` into ``("ref", "Country")``; unqualified names get ``None``."""
+    schema, dot, name = db_table.partition(".")
+    if dot and schema in SCHEMAS:
+        return schema, name
+    return None, db_table
+
+
+def constraint_stem(db_table: str) -> str:
+    """Return the table part of constraint names: ``User``, or ``AuditUser`` in ``audit``.
+
+    The audit tables share names with ``dbo`` tables (``audit.User``), and constraint names
+    must be unique across the database, so they carry the same ``Audit`` prefix as their keys.
+    """
+    schema, name = split_table(db_table)
+    return f"Audit{name}" if schema == "audit" else name
+
+
+def primary_key_name(db_table: str) -> str:
+    return f"PK_{constraint_stem(db_table)}"
+
+
+def index_name(db_table: str, columns: list[str] | tuple[str, ...], suffix: str = "") -> str:
+    """Name an index or constraint Django would otherwise name with a hash."""
+    prefix = "FK" if suffix.startswith("_fk") else _SUFFIX_PREFIXES.get(suffix, "IX")
+    name = "_".join([prefix, constraint_stem(db_table), *columns])
+    return f"{name}_like" if suffix == "_like" else name
+
+
+def foreign_key_name(model, field) -> str:
+    """``FK_User_UserStatus``; the column (``FK_Company_CreatedBy``) for self-references and
+    where a table has several keys to one target."""
+    target = field.related_model._meta.db_table
+    siblings = [
+        f
+        for f in model._meta.local_fields
+        if f.is_relation and f.db_constraint and f.related_model._meta.db_table == target
+    ]
+    self_reference = target == model._meta.db_table
+    tail = constraint_stem(target) if len(siblings) == 1 and not self_reference else field.column
+    return f"FK_{constraint_stem(model._meta.db_table)}_{tail}"

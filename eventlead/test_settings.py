@@ -1,0 +1,10 @@
+"""Settings for the test suite: the real settings, plus a cheap Argon2 and local-memory mail."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-checks-0123456789")
+
+from eventlead.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["eventlead.core.test_hashers.CheapArgon2idHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,161 @@
+"""``log`` schema: technical logs, high volume, 90-day retention, never a foreign key constraint.
+
+Log rows must never block a change to the rows they mention, so user and company references
+are plain columns (``db_constraint=False``) that the ORM can still follow.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def loose_fk(to, column, **kwargs):
+    """A reference without a database constraint, indexed only where an index is declared."""
+    return models.ForeignKey(
+        to, models.DO_NOTHING, null=True, blank=True, db_constraint=False, db_index=False,
+        related_name="+", db_column=column, **kwargs,
+    )
+
+
+class ApiRequest(models.Model):
+    id = models.BigAutoField(primary_key=True, db_column="ApiRequestID")
+    request_id = models.UUIDField(db_column="RequestID")
+    method = models.CharField(max_length=10, db_column="Method")
+    path = models.CharField(max_length=500, db_column="Path")
+    query_string = models.CharField(max_length=2000, blank=True, default="", db_column="QueryString")
+    status_code = models.SmallIntegerField(db_column="StatusCode")
+    duration_ms = models.IntegerField(db_column="DurationMs")
+    user = loose_fk(settings.AUTH_USER_MODEL, "UserID")
+    company = loose_fk("companies.Company", "CompanyID")
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_column="IPAddress")
+    user_agent = models.CharField(max_length=500, blank=True, default="", db_column="UserAgent")
+    request_bytes = models.IntegerField(default=0, db_column="RequestBytes")
+    response_bytes = models.IntegerField(default=0, db_column="ResponseBytes")
+    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
+
+    class Meta:
+        db_table = "log.ApiRequest"
+        verbose_name = "API request"
+        constraints = [models.UniqueConstraint(fields=["request_id"], name="UQ_ApiRequest_RequestID")]
+        indexes = [
+            models.Index(fields=["created_date"], name="IX_ApiRequest_CreatedDate"),
+            models.Index(fields=["user", "created_date"], name="IX_ApiRequest_UserID_CreatedDate"),
+        ]
+
+    def __str__(self):
+        return f"{self.method} {self.path} {self.status_code}"
+
+
+class AuthEventType(models.TextChoices):
+    LOGIN_SUCCESS = "login_success"
+    LOGIN_FAILED = "login_failed"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_UNLOCKED = "account_unlocked"
+    LOGOUT = "logout"
+    LOGOUT_ALL = "logout_all"
+    TOKEN_REFRESHED = "token_refreshed"
+    EMAIL_VERIFIED = "email_verified"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET_COMPLETED = "password_reset_completed"
+    PASSWORD_CHANGED = "password_changed"
+
+
+class AuthEvent(models.Model):
+    EventType = AuthEventType
+
+    id = models.BigAutoField(primary_key=True, db_column="AuthEventID")
+    user = loose_fk(settings.AUTH_USER_MODEL, "UserID")
+    email = models.CharField(max_length=254, blank=True, default="", db_column="Email")
+    event_type = models.CharField(max_length=40, choices=AuthEventType.choices, db_column="EventType")
+    failure_reason = models.CharField(max_length=100, blank=True, default="", db_column="FailureReason")
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_column="IPAddress")
+    user_agent = models.CharField(max_length=500, blank=True, default="", db_column="UserAgent")
+    request_id = models.UUIDField(null=True, blank=True, db_column="RequestID")
+    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
+
+    class Meta:
+        db_table = "log.AuthEvent"
+        constraints = [
+            models.CheckConstraint(condition=Q(event_type__in=AuthEventType.values), name="CK_AuthEvent_EventType")
+        ]
+        indexes = [
+            models.Index(fields=["created_date"], name="IX_AuthEvent_CreatedDate"),
+            models.Index(fields=["user", "created_date"], name="IX_AuthEvent_UserID_CreatedDate"),
+            models.Index(fields=["email"], name="IX_AuthEvent_Email"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.email}"
+
+
+class ApplicationError(models.Model):
+    id = models.BigAutoField(primary_key=True, db_column="ApplicationErrorID")
+    request_id = models.UUIDField(null=True, blank=True, db_column="RequestID")
+    severity = models.CharField(max_length=20, default="error", db_column="Severity")
+    error_type = models.CharField(max_length=200, db_column="ErrorType")
+    message = models.TextField(blank=True, default="", db_column="Message")
+    stack_trace = models.TextField(blank=True, default="", db_column="StackTrace")
+    method = models.CharField(max_length=10, blank=True, default="", db_column="Method")
+    path = models.CharField(max_length=500, blank=True, default="", db_column="Path")
+    user = loose_fk(settings.AUTH_USER_MODEL, "UserID")
+    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
+
+    class Meta:
+        db_table = "log.ApplicationError"
+        indexes = [
+            models.Index(fields=["created_date"], name="IX_ApplicationError_CreatedDate"),
+            models.Index(fields=["request_id"], name="IX_ApplicationError_RequestID"),
+        ]
+
+    def __str__(self):
+        return f"{self.error_type}: {self.message[:60]}"
+
+
+class EmailType(models.TextChoices):
+    EMAIL_VERIFICATION = "email_verification"
+    PASSWORD_RESET = "password_reset"
+    INVITATION = "invitation"
+    ACCOUNT_LOCKED = "account_locked"
+    SIGNUP_EXISTING_ACCOUNT = "signup_existing_account"
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class EmailDelivery(models.Model):
+    EmailType = EmailType
+
+    Status = EmailStatus
+
+    id = models.BigAutoField(primary_key=True, db_column="EmailDeliveryID")
+    recipient_email = models.CharField(max_length=254, db_column="RecipientEmail")
+    email_type = models.CharField(max_length=40, choices=EmailType.choices, db_column="EmailType")
+    subject = models.CharField(max_length=255, db_column="Subject")
+    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED, db_column="Status")
+    provider_message_id = models.CharField(max_length=255, blank=True, default="", db_column="ProviderMessageID")
+    error_message = models.TextField(blank=True, default="", db_column="ErrorMessage")
+    attempt_count = models.IntegerField(default=0, db_column="AttemptCount")
+    user = loose_fk(settings.AUTH_USER_MODEL, "UserID")
+    user_invitation = loose_fk("companies.UserInvitation", "UserInvitationID")
+    sent_at = models.DateTimeField(null=True, blank=True, db_column="SentAt")
+    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
+
+    class Meta:
+        db_table = "log.EmailDelivery"
+        verbose_name_plural = "email deliveries"
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=EmailStatus.values), name="CK_EmailDelivery_Status"),
+            models.CheckConstraint(condition=Q(email_type__in=EmailType.values), name="CK_EmailDelivery_EmailType"),
+        ]
+        indexes = [
+            models.Index(fields=["created_date"], name="IX_EmailDelivery_CreatedDate"),
+            models.Index(fields=["status", "created_date"], name="IX_EmailDelivery_Status_CreatedDate"),
+            models.Index(fields=["recipient_email"], name="IX_EmailDelivery_RecipientEmail"),
+        ]
+
+    def __str__(self):
+        return f"{self.email_type} to {self.recipient_email} ({self.status})"
