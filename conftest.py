@@ -10,3 +10,86 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with empty throttle counters and freshly read settings."""
+    from django.core.cache import cache
+
+    from configuration.settings_store import clear_cache
+
+    cache.clear()
+    clear_cache()
+    yield
+    clear_cache()
+
+
+PASSWORD = "Correct-horse-battery-9"
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def make_user(db):
+    """Create an active, verified company user (or with the given fields)."""
+    from django.utils import timezone
+
+    from accounts.models import User
+
+    def make(email="member@example.com", password=PASSWORD, **fields):
+        fields.setdefault("first_name", "Mia")
+        fields.setdefault("last_name", "Nguyen")
+        fields.setdefault("email_verified_at", timezone.now())
+        return User.objects.create_user(email, password, **fields)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def login(api_client, user):
+    """Log in through the API and return the response body (tokens and user)."""
+
+    def do(email="member@example.com", password=PASSWORD):
+        response = api_client.post("/api/v1/auth/login", {"email": email, "password": password}, format="json")
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return do
+
+
+@pytest.fixture
+def auth_client(user, login):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login()['access']}")
+    return client
+
+
+@pytest.fixture
+def set_setting(db):
+    """Change an AppSetting value for this test (the cache is cleared at once)."""
+    from configuration.models import AppSetting
+    from configuration.settings_store import clear_cache
+
+    def change(key, value):
+        AppSetting.objects.filter(setting_key=key).update(setting_value=str(value))
+        clear_cache()
+
+    return change

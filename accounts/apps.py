@@ -3,3 +3,14 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+
+    def ready(self):
+        from logging_app.models import EmailType
+        from logging_app.services import register_email_builder
+
+        from . import emails
+
+        register_email_builder(EmailType.EMAIL_VERIFICATION, emails.build_email_verification)
+        register_email_builder(EmailType.SIGNUP_EXISTING_ACCOUNT, emails.build_signup_existing_account)
+        register_email_builder(EmailType.PASSWORD_RESET, emails.build_password_reset)
+        register_email_builder(EmailType.ACCOUNT_LOCKED, emails.build_account_locked)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "eventlead.core.context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,3 +118,88 @@ LOGGING = {
 # support. The naming standard's names (IX_UserInvitation_CompanyID_StatusID) are longer;
 # audit_schema enforces PostgreSQL's real limit of 63 instead.
 SILENCED_SYSTEM_CHECKS = ["models.E034"]
+
+INSTALLED_APPS += [
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+
+REST_FRAMEWORK = {
+    # camelCase on the wire happens here and nowhere else (ADR-003).
+    "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["djangorestframework_camel_case.parser.CamelCaseJSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.VersionedJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.PasswordNotExpired",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "EXCEPTION_HANDLER": "eventlead.core.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    # Client IPs come from X-Forwarded-For only behind this many trusted proxies (0: never).
+    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "EventLead Platform API",
+    "DESCRIPTION": "Epic 1: sign-up, email verification, login with JWT, password flows, companies, invitations.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "CAMELIZE_NAMES": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+    ],
+}
+
+# JWTs are signed with their own key, never SECRET_KEY (OWASP JWT cheat sheet).
+JWT_SIGNING_KEY = os.environ.get("JWT_SIGNING_KEY", "")
+if not JWT_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("JWT_SIGNING_KEY must be set unless DEBUG is on.")
+    JWT_SIGNING_KEY = "development-jwt-signing-key-" + "y" * 40
+
+SIMPLE_JWT = {
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "LEEWAY": 0,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "sub",
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "AUTH_TOKEN_CLASSES": ("accounts.jwt.VersionedAccessToken",),
+}
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        # Shared by every worker process, unlike the local-memory default.
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    )
+}
+
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailLockoutBackend"]
+
+
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "accounts.validators.SettingMinimumLengthValidator"},
+    {"NAME": "accounts.validators.SettingLettersAndDigitsValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "first_name", "last_name")},
+    },
+]
+# Longer passwords are refused before hashing (long-password denial of service).
+PASSWORD_MAX_LENGTH = 256

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-checks-0123456789")
+os.environ.setdefault("JWT_SIGNING_KEY", "test-only-jwt-signing-key-distinct-from-secret-key-9876543210")
 
 from eventlead.settings import *  # noqa: E402,F403
 

@@ -1,9 +1,22 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from eventlead.core.apis import HealthApi
+from eventlead.core.apis import HealthApi, api_not_found
+
+api_v1 = [
+    path("health", HealthApi.as_view(), name="health"),
+    path("", include("accounts.urls")),
+    path("reference/", include("reference.urls")),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/health", HealthApi.as_view(), name="health"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^api/", api_not_found),
 ]
+
+handler404 = "eventlead.core.apis.page_not_found"
+handler500 = "eventlead.core.apis.server_error"

@@ -1,7 +1,12 @@
+"""Project-level endpoints and the JSON error pages for paths under /api/."""
+
 from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from .exceptions import MESSAGE_NOT_FOUND, MESSAGE_SERVER_ERROR, error_body
 
 
 class HealthApi(APIView):
@@ -9,6 +14,7 @@ class HealthApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = []
 
     def get(self, request):
         try:
@@ -18,3 +24,25 @@ class HealthApi(APIView):
         except DatabaseError:
             return Response({"status": "unavailable", "database": "unreachable"}, status=503)
         return Response({"status": "ok", "database": "ok"})
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown paths under /api/ answer in the error shape, not Django's HTML page."""
+    return JsonResponse(error_body("not_found", MESSAGE_NOT_FOUND, request=request), status=404)
+
+
+def server_error(request, *args, **kwargs):
+    """A 500 never shows a stack trace; API clients get the error shape with the request id."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", MESSAGE_SERVER_ERROR, request=request), status=500)
+    from django.views.defaults import server_error as html_server_error
+
+    return html_server_error(request)
+
+
+def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    from django.views.defaults import page_not_found as html_page_not_found
+
+    return html_page_not_found(request, exception)

@@ -1,0 +1,32 @@
+# make run   - virtualenv, install, migrate SQLite with seed data, ensure an admin, serve :8000
+# make test  - the whole suite on SQLite, then again on a throwaway PostgreSQL server
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+PYTHON ?= python3
+
+.PHONY: install run test test-sqlite test-postgres clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py ensure_admin
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(PYTEST)
+
+test-postgres: install
+	scripts/with-postgres $(PYTEST)
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,137 @@
+"""The accounts API: each view parses input, calls a service, serializes the result."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import serializers as s
+from . import services
+from .selectors import user_memberships
+from .throttles import EmailRateThrottle, SettingRateThrottle
+
+MESSAGE_EMAIL_SENT = "If the address can be used, an email with the next step is on its way."
+MESSAGE_PASSWORD_RESET = "Your password has been reset. Sign in with the new one."
+
+
+def _user_body(user):
+    return s.UserOutput(user, context={"memberships": list(user_memberships(user=user))}).data
+
+
+class PublicApi(APIView):
+    """Open to anonymous callers; a stale Authorization header is ignored, not refused."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+class SignupApi(PublicApi):
+    throttle_classes = [SettingRateThrottle, EmailRateThrottle]
+    throttle_scope = "signup"
+
+    @extend_schema(request=s.SignupInput, responses={202: s.AcceptedOutput})
+    def post(self, request):
+        data = _valid(s.SignupInput, request)
+        services.user_signup(**data)
+        return Response({"detail": MESSAGE_EMAIL_SENT}, status=status.HTTP_202_ACCEPTED)
+
+
+class VerifyEmailApi(PublicApi):
+    @extend_schema(request=s.TokenInput, responses={200: s.VerifiedOutput})
+    def post(self, request):
+        services.email_verify(token=_valid(s.TokenInput, request)["token"])
+        return Response({"verified": True})
+
+
+class VerifyEmailResendApi(PublicApi):
+    throttle_classes = [SettingRateThrottle, EmailRateThrottle]
+    throttle_scope = "signup"
+
+    @extend_schema(request=s.EmailInput, responses={202: s.AcceptedOutput})
+    def post(self, request):
+        services.email_verification_resend(email=_valid(s.EmailInput, request)["email"])
+        return Response({"detail": MESSAGE_EMAIL_SENT}, status=status.HTTP_202_ACCEPTED)
+
+
+class LoginApi(PublicApi):
+    throttle_classes = [SettingRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=s.LoginInput, responses={200: s.LoginOutput})
+    def post(self, request):
+        user, tokens = services.user_login(**_valid(s.LoginInput, request))
+        return Response({**tokens, "user": _user_body(user)})
+
+
+class TokenRefreshApi(PublicApi):
+    throttle_classes = [SettingRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=s.RefreshInput, responses={200: s.TokenPairOutput})
+    def post(self, request):
+        return Response(services.token_refresh(raw_refresh=_valid(s.RefreshInput, request)["refresh"]))
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsAuthenticated]  # Allowed with an expired password.
+
+    @extend_schema(request=s.RefreshInput, responses={204: None})
+    def post(self, request):
+        services.session_logout(user=request.user, raw_refresh=_valid(s.RefreshInput, request)["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.session_logout_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetApi(PublicApi):
+    throttle_classes = [SettingRateThrottle, EmailRateThrottle]
+    throttle_scope = "passwordReset"
+
+    @extend_schema(request=s.EmailInput, responses={202: s.AcceptedOutput})
+    def post(self, request):
+        services.password_reset_request(email=_valid(s.EmailInput, request)["email"])
+        return Response({"detail": MESSAGE_EMAIL_SENT}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(PublicApi):
+    throttle_classes = [SettingRateThrottle]
+    throttle_scope = "passwordReset"
+
+    @extend_schema(request=s.PasswordResetConfirmInput, responses={200: s.AcceptedOutput})
+    def post(self, request):
+        services.password_reset_confirm(**_valid(s.PasswordResetConfirmInput, request))
+        return Response({"detail": MESSAGE_PASSWORD_RESET})
+
+
+class PasswordChangeApi(APIView):
+    permission_classes = [IsAuthenticated]  # The way out of an expired password.
+
+    @extend_schema(request=s.PasswordChangeInput, responses={200: s.TokenPairOutput})
+    def post(self, request):
+        return Response(services.password_change(user=request.user, **_valid(s.PasswordChangeInput, request)))
+
+
+class MeApi(APIView):
+    @extend_schema(responses={200: s.UserOutput})
+    def get(self, request):
+        return Response(_user_body(request.user))
+
+    @extend_schema(request=s.ProfileInput, responses={200: s.UserOutput})
+    def patch(self, request):
+        changes = _valid(s.ProfileInput, request, partial=True)
+        user = services.user_profile_update(user=request.user, **changes)
+        return Response(_user_body(user))
+
+
+def _valid(serializer_class, request, **kwargs) -> dict:
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -1,0 +1,42 @@
+"""JWTs that carry the user's token versions and take their lifetimes from AppSetting.
+
+``atv``/``rtv`` are the user's ``AccessTokenVersion``/``RefreshTokenVersion`` when the token
+was issued; raising either (logout-all, password reset or change) rejects every older token
+at once. Lifetimes are read when each token is issued, so an admin's change applies to the
+next token without a restart.
+"""
+
+from datetime import timedelta
+
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from configuration.settings_store import get_setting
+
+ACCESS_VERSION_CLAIM = "atv"
+REFRESH_VERSION_CLAIM = "rtv"
+SESSION_CLAIM = "sid"
+
+
+class VersionedAccessToken(AccessToken):
+    @property
+    def lifetime(self):
+        return timedelta(minutes=get_setting("auth.access_token_minutes"))
+
+
+class VersionedRefreshToken(RefreshToken):
+    access_token_class = VersionedAccessToken
+    # Claims that stay with the refresh token and are copied into its access tokens.
+    no_copy_claims = (*RefreshToken.no_copy_claims, REFRESH_VERSION_CLAIM)
+
+    @property
+    def lifetime(self):
+        return timedelta(days=get_setting("auth.refresh_token_days"))
+
+
+def issue_token_pair(user) -> dict[str, str]:
+    """Issue a refresh token and its access token, recorded for logout and rotation."""
+    refresh = VersionedRefreshToken.for_user(user)
+    refresh[REFRESH_VERSION_CLAIM] = user.refresh_token_version
+    refresh[ACCESS_VERSION_CLAIM] = user.access_token_version
+    refresh[SESSION_CLAIM] = user.session_token
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}

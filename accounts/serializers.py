@@ -1,0 +1,104 @@
+"""Input and output shapes of the accounts API (snake_case here; camelCase on the wire)."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import User
+from .services import PROFILE_FIELDS
+
+MAX_PASSWORD = settings.PASSWORD_MAX_LENGTH
+
+
+def password_field(**kwargs):
+    return serializers.CharField(max_length=MAX_PASSWORD, trim_whitespace=False, write_only=True, **kwargs)
+
+
+class SignupInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = password_field()
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+
+
+class TokenInput(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+
+
+class EmailInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class LoginInput(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = password_field()
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2000)
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+    new_password = password_field()
+
+
+class PasswordChangeInput(serializers.Serializer):
+    current_password = password_field()
+    new_password = password_field()
+
+
+class AcceptedOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class VerifiedOutput(serializers.Serializer):
+    verified = serializers.BooleanField()
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class MembershipOutput(serializers.Serializer):
+    company_id = serializers.IntegerField(source="company.id")
+    name = serializers.CharField(source="company.display_name")
+    role = serializers.CharField(source="role.code")
+
+
+class UserOutput(serializers.ModelSerializer):
+    user_id = serializers.IntegerField(source="id")
+    status = serializers.CharField(source="status.code")
+    companies = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "user_id", "email", "first_name", "last_name", "phone", "role_title", "timezone_identifier",
+            "profile_picture_url", "email_verified_at", "status", "last_login", "companies",
+        ]
+
+    @extend_schema_field(MembershipOutput(many=True))
+    def get_companies(self, user):
+        return MembershipOutput(self.context.get("memberships", []), many=True).data
+
+
+class LoginOutput(TokenPairOutput):
+    user = UserOutput()
+
+
+class ProfileInput(serializers.ModelSerializer):
+    """Only these fields can change; anything else in the body is ignored (mass assignment)."""
+
+    class Meta:
+        model = User
+        fields = list(PROFILE_FIELDS)
+        extra_kwargs = {field: {"required": False} for field in PROFILE_FIELDS}
+
+    def validate_timezone_identifier(self, value):
+        import zoneinfo
+
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError("Use an IANA time zone such as Australia/Sydney.")
+        return value

@@ -1,0 +1,401 @@
+"""Every write of the accounts area: sign-up, verification, login, sessions, passwords, profile."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from configuration.settings_store import get_setting
+from eventlead.core.exceptions import (
+    EmailNotVerified,
+    InvalidCredentials,
+    TokenExpired,
+    TokenInvalid,
+    ValidationFailed,
+)
+from logging_app.models import AuthEventType, EmailType
+from logging_app.services import auth_event_record, email_queue
+from reference.models import UserRole, UserStatus
+from reference.selectors import reference_id
+
+from .jwt import ACCESS_VERSION_CLAIM, REFRESH_VERSION_CLAIM, VersionedRefreshToken, issue_token_pair
+from .models import User, UserEmailVerificationToken, UserPasswordResetToken, normalize_email
+from .tokens import hash_token, new_token
+
+MESSAGE_WRONG_CURRENT_PASSWORD = "The current password is incorrect."
+LOCKED_REASON_FAILED_LOGINS = "Too many failed sign-in attempts."
+SUBJECT_VERIFY = "Verify your EventLead email address"
+SUBJECT_EXISTING = "Someone tried to sign up with your email address"
+SUBJECT_RESET = "Reset your EventLead password"
+SUBJECT_LOCKED = "Your EventLead account has been locked"
+
+# Hashed for unknown addresses so that every path costs one password hash, as Django's
+# ModelBackend does (CVE-2024-39329 was a timing difference of this kind).
+_DUMMY_HASH: str | None = None
+
+
+class RefreshTokenInvalid(TokenInvalid):
+    status_code = 401
+    message = "This refresh token is not valid."
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _burn_password_hash(password: str) -> None:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = make_password("timing-equaliser")
+    from django.contrib.auth.hashers import check_password
+
+    check_password(password, _DUMMY_HASH)
+
+
+def _active_user_by_email(email: str) -> User | None:
+    return User.objects.filter(email=normalize_email(email), is_deleted=False).first()
+
+
+def password_validate(password: str, *, user: User, field: str = "password") -> None:
+    """Apply the configured password rules, as a field error on ``field``."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as error:
+        raise ValidationFailed(fields={field: error.messages}) from error
+
+
+# Sign-up and email verification -------------------------------------------------------------
+
+
+@transaction.atomic
+def user_signup(*, email: str, password: str, first_name: str, last_name: str) -> User | None:
+    """Create a pending account and send a verification link; return None for a known address.
+
+    The caller answers the same way in both cases (no enumeration): a new address gets the
+    verification email, the owner of an existing one a notice instead.
+    """
+    email = normalize_email(email)
+    candidate = User(email=email, first_name=first_name, last_name=last_name)
+    password_validate(password, user=candidate)
+    existing = _active_user_by_email(email)
+    if existing is None:
+        candidate.status_id = reference_id(UserStatus, UserStatus.PENDING)
+        candidate.user_role_id = reference_id(UserRole, UserRole.COMPANY_USER)
+        candidate.set_password(password)
+        candidate.last_password_change = timezone.now()
+        try:
+            with transaction.atomic():
+                candidate.save()
+        except IntegrityError:
+            # A concurrent sign-up won the race for this address (UQ_User_Email).
+            existing = User.objects.get(email=email)
+        else:
+            email_queue(email_type=EmailType.EMAIL_VERIFICATION, recipient=email, subject=SUBJECT_VERIFY, user=candidate)
+            return candidate
+    _burn_password_hash(password)
+    email_queue(
+        email_type=EmailType.SIGNUP_EXISTING_ACCOUNT, recipient=existing.email, subject=SUBJECT_EXISTING, user=existing
+    )
+    return None
+
+
+def email_verification_token_issue(*, user: User, now: datetime | None = None) -> str:
+    """Issue a verification token for ``user``; every older unused one stops working."""
+    now = _now(now)
+    token, token_hash = new_token()
+    with transaction.atomic():
+        UserEmailVerificationToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+        UserEmailVerificationToken.objects.create(
+            user=user,
+            token_hash=token_hash,
+            expires_at=now + timedelta(hours=get_setting("auth.email_verification_hours")),
+            created_date=now,
+        )
+    return token
+
+
+def email_verification_resend(*, email: str) -> None:
+    user = _active_user_by_email(email)
+    if user is not None and user.email_verified_at is None:
+        with transaction.atomic():
+            email_queue(email_type=EmailType.EMAIL_VERIFICATION, recipient=user.email, subject=SUBJECT_VERIFY, user=user)
+
+
+def _consume(model, token: str, now: datetime):
+    """Mark a one-time token used, exactly once; raise if unknown, used or expired."""
+    row = model.objects.select_related("user").filter(token_hash=hash_token(token or "")).first()
+    if row is None or row.used_at is not None or row.user.is_deleted:
+        raise TokenInvalid()
+    if now > row.expires_at:
+        raise TokenExpired()
+    if not model.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+        raise TokenInvalid()  # A concurrent request used it first.
+    return row
+
+
+@transaction.atomic
+def email_verify(*, token: str, now: datetime | None = None) -> User:
+    now = _now(now)
+    user = _consume(UserEmailVerificationToken, token, now).user
+    pending = reference_id(UserStatus, UserStatus.PENDING)
+    User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=now)
+    # Only a pending account becomes active; a suspended one stays suspended.
+    User.objects.filter(pk=user.pk, status_id=pending).update(status_id=reference_id(UserStatus, UserStatus.ACTIVE))
+    auth_event_record(event_type=AuthEventType.EMAIL_VERIFIED, user=user)
+    user.refresh_from_db()
+    return user
+
+
+# Login, lockout and sessions ------------------------------------------------------------------
+
+
+def user_login(*, email: str, password: str, now: datetime | None = None) -> tuple[User, dict[str, str]]:
+    """Check credentials with lockout; return the user and a fresh token pair.
+
+    Unknown address, wrong password, locked or suspended account: one generic
+    ``InvalidCredentials``. ``EmailNotVerified`` only after a correct password.
+    """
+    user = credentials_check(email=email, password=password, now=now)
+    if user.status.code == UserStatus.PENDING:
+        auth_event_record(event_type=AuthEventType.LOGIN_FAILED, user=user, failure_reason="email_not_verified")
+        raise EmailNotVerified()
+    return user, session_start(user=user, now=now)
+
+
+def credentials_check(*, email: str, password: str, now: datetime | None = None) -> User:
+    """Return the user whose password this is, counting failures toward the lockout.
+
+    Shared by the API login and the admin sign-in (``accounts.backends``).
+    """
+    now = _now(now)
+    user = _active_user_by_email(email)
+    if user is None:
+        _burn_password_hash(password)
+        auth_event_record(event_type=AuthEventType.LOGIN_FAILED, email=normalize_email(email)[:254], failure_reason="unknown_email")
+        raise InvalidCredentials()
+    _expire_lock(user, now)
+    if user.is_locked_at(now):
+        _burn_password_hash(password)
+        auth_event_record(event_type=AuthEventType.LOGIN_FAILED, user=user, failure_reason="account_locked")
+        raise InvalidCredentials()
+    if not user.check_password(password):
+        login_failure_register(user=user, now=now)
+        raise InvalidCredentials()
+    if user.status.code == UserStatus.SUSPENDED:
+        auth_event_record(event_type=AuthEventType.LOGIN_FAILED, user=user, failure_reason="suspended")
+        raise InvalidCredentials()
+    return user
+
+
+def _expire_lock(user: User, now: datetime) -> None:
+    """Lift a lock whose time is up, once, and start the count afresh."""
+    if user.is_locked and user.locked_until is not None and user.locked_until <= now:
+        lifted = User.objects.filter(pk=user.pk, is_locked=True, locked_until__lte=now).update(
+            is_locked=False, locked_until=None, locked_reason="", failed_login_attempts=0
+        )
+        if lifted:
+            auth_event_record(event_type=AuthEventType.ACCOUNT_UNLOCKED, user=user, failure_reason="lock_expired")
+        user.refresh_from_db()
+
+
+def login_failure_register(*, user: User, now: datetime | None = None) -> None:
+    """Count one failed attempt atomically; the attempt that reaches the limit locks the account.
+
+    Both steps are single UPDATE statements, so concurrent failures are all counted (no
+    lost updates) and exactly one of them locks and emails the owner.
+    """
+    now = _now(now)
+    User.objects.filter(pk=user.pk).update(
+        failed_login_attempts=F("failed_login_attempts") + 1, last_failed_login_at=now
+    )
+    auth_event_record(event_type=AuthEventType.LOGIN_FAILED, user=user, failure_reason="wrong_password")
+    limit = get_setting("security.max_failed_login_attempts")
+    locked = User.objects.filter(pk=user.pk, is_locked=False, failed_login_attempts__gte=limit).update(
+        is_locked=True,
+        locked_until=now + timedelta(minutes=get_setting("security.lockout_minutes")),
+        locked_reason=LOCKED_REASON_FAILED_LOGINS,
+    )
+    if locked:
+        auth_event_record(event_type=AuthEventType.ACCOUNT_LOCKED, user=user, failure_reason="too_many_failures")
+        with transaction.atomic():
+            email_queue(email_type=EmailType.ACCOUNT_LOCKED, recipient=user.email, subject=SUBJECT_LOCKED, user=user)
+
+
+def session_start(*, user: User, now: datetime | None = None) -> dict[str, str]:
+    """Record a successful sign-in and issue a token pair."""
+    now = _now(now)
+    session_token = secrets.token_urlsafe(32)
+    User.objects.filter(pk=user.pk).update(
+        failed_login_attempts=0, last_login=now, session_token=session_token
+    )
+    user.failed_login_attempts, user.last_login, user.session_token = 0, now, session_token
+    auth_event_record(event_type=AuthEventType.LOGIN_SUCCESS, user=user)
+    return issue_token_pair(user)
+
+
+def _refresh_token_user(raw: str) -> tuple[VersionedRefreshToken, User]:
+    try:
+        refresh = VersionedRefreshToken(raw)
+    except TokenError as error:
+        raise RefreshTokenInvalid() from error
+    user = User.objects.filter(pk=refresh.get("sub")).first()
+    if user is None or not user.is_active or refresh.get(REFRESH_VERSION_CLAIM) != user.refresh_token_version:
+        raise RefreshTokenInvalid()
+    if refresh.get(ACCESS_VERSION_CLAIM) != user.access_token_version:
+        raise RefreshTokenInvalid()
+    return refresh, user
+
+
+def _retire(refresh: VersionedRefreshToken) -> None:
+    """Retire a refresh token exactly once.
+
+    Inserting into the blacklist, whose token column is unique, is the whole check: of 20
+    concurrent uses one insert succeeds and the rest fail on the constraint. (simplejwt's
+    own ``blacklist()`` uses get_or_create, which lets every concurrent caller succeed.)
+    """
+    outstanding = OutstandingToken.objects.filter(jti=refresh["jti"]).first()
+    if outstanding is None:
+        raise RefreshTokenInvalid()
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError as error:
+        raise RefreshTokenInvalid() from error
+
+
+@transaction.atomic
+def token_refresh(*, raw_refresh: str) -> dict[str, str]:
+    """Rotate: the presented refresh token dies and a new pair is issued."""
+    refresh, user = _refresh_token_user(raw_refresh)
+    _retire(refresh)
+    auth_event_record(event_type=AuthEventType.TOKEN_REFRESHED, user=user)
+    return issue_token_pair(user)
+
+
+@transaction.atomic
+def session_logout(*, user: User, raw_refresh: str) -> None:
+    """End one session: its refresh token stops working; other devices carry on."""
+    refresh, owner = _refresh_token_user(raw_refresh)
+    if owner.pk != user.pk:
+        raise RefreshTokenInvalid()
+    _retire(refresh)
+    auth_event_record(event_type=AuthEventType.LOGOUT, user=user)
+
+
+def tokens_revoke_all(*, user: User) -> None:
+    """Raise both token versions: every token issued before now is refused at once."""
+    User.objects.filter(pk=user.pk).update(
+        access_token_version=F("access_token_version") + 1,
+        refresh_token_version=F("refresh_token_version") + 1,
+        session_token="",
+    )
+    user.refresh_from_db(fields=["access_token_version", "refresh_token_version", "session_token"])
+
+
+@transaction.atomic
+def session_logout_all(*, user: User) -> None:
+    tokens_revoke_all(user=user)
+    auth_event_record(event_type=AuthEventType.LOGOUT_ALL, user=user)
+
+
+# Passwords ------------------------------------------------------------------------------------
+
+
+def password_reset_token_issue(*, user: User, requested_ip: str | None = None, now: datetime | None = None) -> str:
+    """Issue a reset token; older unused ones stop working."""
+    now = _now(now)
+    token, token_hash = new_token()
+    with transaction.atomic():
+        UserPasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+        UserPasswordResetToken.objects.create(
+            user=user,
+            token_hash=token_hash,
+            expires_at=now + timedelta(minutes=get_setting("auth.password_reset_minutes")),
+            requested_ip=requested_ip,
+            created_date=now,
+        )
+    return token
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Email a reset link if the address has an account; the caller answers the same either way.
+
+    The lock fields are left alone: asking for a reset neither locks nor unlocks.
+    """
+    user = _active_user_by_email(email)
+    if user is None:
+        return
+    auth_event_record(event_type=AuthEventType.PASSWORD_RESET_REQUESTED, user=user)
+    email_queue(email_type=EmailType.PASSWORD_RESET, recipient=user.email, subject=SUBJECT_RESET, user=user)
+
+
+def _password_set(user: User, password: str, now: datetime) -> None:
+    """Store a new password, revoke every token and lift any lock."""
+    user.set_password(password)
+    User.objects.filter(pk=user.pk).update(
+        password=user.password,
+        last_password_change=now,
+        is_locked=False,
+        locked_until=None,
+        locked_reason="",
+        failed_login_attempts=0,
+    )
+    UserPasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    tokens_revoke_all(user=user)
+
+
+@transaction.atomic
+def password_reset_confirm(*, token: str, new_password: str, now: datetime | None = None) -> User:
+    now = _now(now)
+    row = _consume(UserPasswordResetToken, token, now)
+    user = row.user
+    password_validate(new_password, user=user, field="newPassword")
+    _password_set(user, new_password, now)
+    # Following the emailed link proves the address, as verification does.
+    User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=now)
+    User.objects.filter(pk=user.pk, status_id=reference_id(UserStatus, UserStatus.PENDING)).update(
+        status_id=reference_id(UserStatus, UserStatus.ACTIVE)
+    )
+    auth_event_record(event_type=AuthEventType.PASSWORD_RESET_COMPLETED, user=user)
+    return user
+
+
+@transaction.atomic
+def password_change(
+    *, user: User, current_password: str, new_password: str, now: datetime | None = None
+) -> dict[str, str]:
+    """Change the password; every other session ends and this one gets a fresh pair."""
+    now = _now(now)
+    if not user.check_password(current_password):
+        raise ValidationFailed(fields={"currentPassword": [MESSAGE_WRONG_CURRENT_PASSWORD]})
+    password_validate(new_password, user=user, field="newPassword")
+    _password_set(user, new_password, now)
+    auth_event_record(event_type=AuthEventType.PASSWORD_CHANGED, user=user)
+    user.refresh_from_db()
+    return session_start(user=user, now=now)
+
+
+# Profile --------------------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "role_title", "timezone_identifier", "profile_picture_url")
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, **changes) -> User:
+    for field, value in changes.items():
+        if field not in PROFILE_FIELDS:
+            raise ValueError(f"{field} is not a profile field")
+        setattr(user, field, value)
+    user.updated_by = user
+    user.save(update_fields=[*changes, "updated_date", "updated_by"])
+    return user

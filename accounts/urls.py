@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("auth/signup", apis.SignupApi.as_view(), name="auth-signup"),
+    path("auth/verify-email", apis.VerifyEmailApi.as_view(), name="auth-verify-email"),
+    path("auth/verify-email/resend", apis.VerifyEmailResendApi.as_view(), name="auth-verify-email-resend"),
+    path("auth/login", apis.LoginApi.as_view(), name="auth-login"),
+    path("auth/token/refresh", apis.TokenRefreshApi.as_view(), name="auth-token-refresh"),
+    path("auth/logout", apis.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/logout-all", apis.LogoutAllApi.as_view(), name="auth-logout-all"),
+    path("auth/password-reset", apis.PasswordResetApi.as_view(), name="auth-password-reset"),
+    path("auth/password-reset/confirm", apis.PasswordResetConfirmApi.as_view(), name="auth-password-reset-confirm"),
+    path("auth/password-change", apis.PasswordChangeApi.as_view(), name="auth-password-change"),
+    path("users/me", apis.MeApi.as_view(), name="users-me"),
+]

@@ -1,0 +1,75 @@
+"""The current request's id, client IP, user agent and user, for services and logs.
+
+Set once per request by ``RequestContextMiddleware``; outside a request (commands, tests)
+every value is empty.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import ipaddress
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: uuid.UUID | None = None
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("request_context", default=RequestContext())
+
+
+def current() -> RequestContext:
+    return _current.get()
+
+
+def client_ip(meta) -> str | None:
+    """The client's address: ``REMOTE_ADDR``, or X-Forwarded-For only behind trusted proxies.
+
+    With ``TRUSTED_PROXY_COUNT`` = n, the proxies append n addresses we trust; the one
+    before them is the client. Anything further left is whatever the client claimed.
+    """
+    remote = meta.get("REMOTE_ADDR")
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            remote = hops[-min(proxies, len(hops))]
+    try:
+        return str(ipaddress.ip_address(remote)) if remote else None
+    except ValueError:
+        return None
+
+
+def request_id_from(meta) -> uuid.UUID:
+    """A valid incoming X-Request-ID (a UUID) is kept; anything else gets a fresh one."""
+    try:
+        return uuid.UUID(meta.get("HTTP_X_REQUEST_ID", ""))
+    except ValueError:
+        return uuid.uuid4()
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        context = RequestContext(
+            request_id=request_id_from(request.META),
+            ip_address=client_ip(request.META),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+        )
+        request.request_id = context.request_id
+        token = _current.set(context)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        response["X-Request-ID"] = str(context.request_id)
+        return response

@@ -1,0 +1,149 @@
+"""Domain errors with a stable ``code`` and HTTP status, and the API's one error shape.
+
+Services raise these; the exception handler renders every error, DRF's and Django's
+included, as ``{"error": {"code", "message", "fields"?, "requestId"}}`` (spec/api.md).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions as drf, status
+from rest_framework.response import Response
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_VALIDATION = "The request has invalid fields."
+MESSAGE_NOT_FOUND = "Not found."
+MESSAGE_SERVER_ERROR = "Something went wrong on our side. Quote the request id when reporting it."
+
+
+class DomainError(Exception):
+    """A business rule refused the request."""
+
+    code = "bad_request"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "The request cannot be completed."
+
+    def __init__(self, message: str | None = None, *, fields: dict | None = None):
+        self.message = message or self.message
+        self.fields = fields
+        super().__init__(self.message)
+
+
+class InvalidCredentials(DomainError):
+    code, status_code, message = "invalid_credentials", 401, "Email or password is incorrect."
+
+
+class EmailNotVerified(DomainError):
+    code, status_code, message = "email_not_verified", 403, "Verify your email address before signing in."
+
+
+class TokenInvalid(DomainError):
+    code, status_code, message = "token_invalid", 400, "This link or token is not valid."
+
+
+class TokenExpired(DomainError):
+    code, status_code, message = "token_expired", 400, "This link or token has expired."
+
+
+class PasswordExpired(DomainError):
+    code, status_code, message = "password_expired", 403, "Your password has expired. Change it to continue."
+
+
+class Conflict(DomainError):
+    code, status_code, message = "conflict", 409, "This conflicts with existing data."
+
+
+class Throttled(DomainError):
+    code, status_code, message = "throttled", 429, "Too many requests. Try again later."
+
+
+class NotFound(DomainError):
+    code, status_code, message = "not_found", 404, MESSAGE_NOT_FOUND
+
+
+class PermissionDeniedError(DomainError):
+    code, status_code, message = "permission_denied", 403, "You do not have permission to do this."
+
+
+class UpstreamUnavailable(DomainError):
+    code, status_code, message = "upstream_unavailable", 503, "An upstream service is unavailable."
+
+
+class ValidationFailed(DomainError):
+    code, status_code, message = "validation_error", 400, MESSAGE_VALIDATION
+
+
+_DRF_CODES = {
+    InvalidToken: "token_invalid",
+    drf.NotAuthenticated: "not_authenticated",
+    drf.AuthenticationFailed: "not_authenticated",
+    drf.PermissionDenied: "permission_denied",
+    drf.NotFound: "not_found",
+    drf.MethodNotAllowed: "method_not_allowed",
+    drf.NotAcceptable: "not_acceptable",
+    drf.UnsupportedMediaType: "unsupported_media_type",
+    drf.Throttled: "throttled",
+    drf.ParseError: "parse_error",
+    drf.ValidationError: "validation_error",
+}
+
+
+def error_body(code: str, message: str, fields: dict | None = None, request=None) -> dict:
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    request_id = getattr(request, "request_id", None) if request is not None else None
+    if request_id:
+        error["requestId"] = str(request_id)
+    return {"error": error}
+
+
+def _fields(detail) -> dict:
+    """DRF's nested detail as ``{field: [messages]}``; camelCase comes from the renderer."""
+    if isinstance(detail, dict):
+        return {key: _messages(value) for key, value in detail.items()}
+    return {"nonFieldErrors": _messages(detail)}
+
+
+def _messages(value):
+    if isinstance(value, dict):
+        return _fields(value)
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return [_fields(item) for item in value]
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def api_exception_handler(exc, context):
+    """Render every error in the single shape of spec/api.md."""
+    request = context.get("request")
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(exc.code, exc.message, _fields(exc.fields) if exc.fields else None, request),
+            status=exc.status_code,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = drf.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+
+    # Imported here: rest_framework.views imports the permission classes, which import this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # Unhandled: Django's 500 handler renders and logs it.
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, drf.ValidationError):
+        response.data = error_body(code, MESSAGE_VALIDATION, _fields(exc.detail), request)
+    else:
+        message = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else str(exc)
+        response.data = error_body(code, message, None, request)
+    return response
