@@ -13,13 +13,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
-    """Each test starts with empty throttle counters and freshly read settings."""
-    from django.core.cache import cache
-
+def _fresh_caches(request):
+    """Each database test starts with empty throttle counters and freshly read settings."""
     from configuration.settings_store import clear_cache
 
-    cache.clear()
+    # pytest-django's own autouse fixtures (plugins run first) have opened database access.
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if uses_db:
+        from django.core.cache import cache
+
+        cache.clear()
     clear_cache()
     yield
     clear_cache()

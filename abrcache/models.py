@@ -11,6 +11,8 @@ class SearchType(models.TextChoices):
 
 
 class ABRSearch(models.Model):
+    """A cached ABR look-up result, kept for validation.abr_cache_days."""
+
     SearchType = SearchType
 
     pk = models.CompositePrimaryKey("search_type", "search_value")

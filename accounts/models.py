@@ -52,6 +52,8 @@ def normalize_email(email: str) -> str:
 
 
 class User(AbstractBaseUser, SoftDeleteModel):
+    """A user account; email is the sign-in."""
+
     id = models.AutoField(primary_key=True, db_column="UserID")
     email = models.EmailField(max_length=254, db_column="Email")
     password = models.CharField(max_length=255, db_column="PasswordHash")
@@ -160,6 +162,8 @@ class OneTimeToken(models.Model):
 
 
 class UserEmailVerificationToken(OneTimeToken):
+    """An email verification link's token (hash only)."""
+
     id = models.AutoField(primary_key=True, db_column="UserEmailVerificationTokenID")
     user = models.ForeignKey(User, models.PROTECT, related_name="email_verification_tokens", db_column="UserID")
 
@@ -169,6 +173,8 @@ class UserEmailVerificationToken(OneTimeToken):
 
 
 class UserPasswordResetToken(OneTimeToken):
+    """A password reset link's token (hash only)."""
+
     id = models.AutoField(primary_key=True, db_column="UserPasswordResetTokenID")
     user = models.ForeignKey(User, models.PROTECT, related_name="password_reset_tokens", db_column="UserID")
     requested_ip = models.GenericIPAddressField(null=True, blank=True, db_column="RequestedIP")

@@ -18,6 +18,8 @@ class Operation(models.TextChoices):
 
 
 class ActivityLog(models.Model):
+    """A business action: who did what to which entity."""
+
     id = models.BigAutoField(primary_key=True, db_column="ActivityLogID")
     user = loose_fk(settings.AUTH_USER_MODEL, "UserID")
     company = loose_fk("companies.Company", "CompanyID")
@@ -59,6 +61,8 @@ class EntitySnapshot(models.Model):
 
 
 class AuditUser(EntitySnapshot):
+    """A snapshot of a change to a user."""
+
     id = models.BigAutoField(primary_key=True, db_column="AuditUserID")
     user = loose_fk(settings.AUTH_USER_MODEL, "UserID")
 
@@ -72,6 +76,8 @@ class AuditUser(EntitySnapshot):
 
 
 class AuditCompany(EntitySnapshot):
+    """A snapshot of a change to a company."""
+
     id = models.BigAutoField(primary_key=True, db_column="AuditCompanyID")
     company = loose_fk("companies.Company", "CompanyID")
 
@@ -90,6 +96,8 @@ class RoleScope(models.TextChoices):
 
 
 class AuditRole(models.Model):
+    """A change of a user's system or company role."""
+
     RoleScope = RoleScope
 
     id = models.BigAutoField(primary_key=True, db_column="AuditRoleID")

@@ -9,6 +9,8 @@ from eventlead.core.models import SoftDeleteModel
 
 
 class Company(SoftDeleteModel):
+    """A company profile, with its ABR details."""
+
     class DisplayNameSource(models.TextChoices):
         LEGAL = "legal", "Legal entity name"
         CUSTOM = "custom", "Custom display name"
@@ -70,6 +72,8 @@ class Company(SoftDeleteModel):
 
 
 class UserCompany(SoftDeleteModel):
+    """A user's membership of a company."""
+
     id = models.AutoField(primary_key=True, db_column="UserCompanyID")
     # UQ_UserCompany_UserID_CompanyID leads with UserID and serves look-ups by user.
     user = models.ForeignKey(
@@ -106,6 +110,8 @@ class CompanyDetails(SoftDeleteModel):
 
 
 class CompanyCustomerDetails(CompanyDetails):
+    """A company's subscription data."""
+
     id = models.AutoField(primary_key=True, db_column="CompanyCustomerDetailsID")
     company = models.OneToOneField(Company, models.PROTECT, related_name="customer_details", db_column="CompanyID")
     customer_tier = models.ForeignKey("reference.CustomerTier", models.PROTECT, db_column="CustomerTierID")
@@ -120,6 +126,8 @@ class CompanyCustomerDetails(CompanyDetails):
 
 
 class CompanyBillingDetails(CompanyDetails):
+    """A company's billing information."""
+
     id = models.AutoField(primary_key=True, db_column="CompanyBillingDetailsID")
     company = models.OneToOneField(Company, models.PROTECT, related_name="billing_details", db_column="CompanyID")
     billing_email = models.EmailField(max_length=254, blank=True, default="", db_column="BillingEmail")
@@ -143,6 +151,8 @@ class CompanyBillingDetails(CompanyDetails):
 
 
 class CompanyOrganizerDetails(CompanyDetails):
+    """A company's public event-organiser profile."""
+
     id = models.AutoField(primary_key=True, db_column="CompanyOrganizerDetailsID")
     company = models.OneToOneField(Company, models.PROTECT, related_name="organizer_details", db_column="CompanyID")
     website = models.URLField(max_length=500, blank=True, default="", db_column="Website")
@@ -158,6 +168,8 @@ class CompanyOrganizerDetails(CompanyDetails):
 
 
 class UserInvitation(SoftDeleteModel):
+    """An invitation to join a company's team."""
+
     id = models.AutoField(primary_key=True, db_column="UserInvitationID")
     company = models.ForeignKey(
         Company, models.PROTECT, db_index=False, related_name="invitations", db_column="CompanyID"

@@ -6,6 +6,8 @@ from eventlead.core.models import TrackedModel
 
 
 class AppSetting(TrackedModel):
+    """A business rule read by the running code (password policy, token expiry, rate limits)."""
+
     id = models.AutoField(primary_key=True, db_column="AppSettingID")
     setting_key = models.CharField(max_length=100, db_column="SettingKey")
     setting_value = models.TextField(db_column="SettingValue")
@@ -32,6 +34,8 @@ class AppSetting(TrackedModel):
 
 
 class ValidationRule(TrackedModel):
+    """A country-specific pattern for phone numbers, postal codes or tax ids."""
+
     id = models.AutoField(primary_key=True, db_column="ValidationRuleID")
     # The unique constraint below leads with CountryID, so it serves look-ups by country.
     country = models.ForeignKey("reference.Country", models.PROTECT, db_index=False, db_column="CountryID")

@@ -19,6 +19,8 @@ def loose_fk(to, column, **kwargs):
 
 
 class ApiRequest(models.Model):
+    """One HTTP request to the API."""
+
     id = models.BigAutoField(primary_key=True, db_column="ApiRequestID")
     request_id = models.UUIDField(db_column="RequestID")
     method = models.CharField(max_length=10, db_column="Method")
@@ -62,6 +64,8 @@ class AuthEventType(models.TextChoices):
 
 
 class AuthEvent(models.Model):
+    """An authentication event."""
+
     EventType = AuthEventType
 
     id = models.BigAutoField(primary_key=True, db_column="AuthEventID")
@@ -90,6 +94,8 @@ class AuthEvent(models.Model):
 
 
 class ApplicationError(models.Model):
+    """An unhandled application error."""
+
     id = models.BigAutoField(primary_key=True, db_column="ApplicationErrorID")
     request_id = models.UUIDField(null=True, blank=True, db_column="RequestID")
     severity = models.CharField(max_length=20, default="error", db_column="Severity")
@@ -127,6 +133,8 @@ class EmailStatus(models.TextChoices):
 
 
 class EmailDelivery(models.Model):
+    """One email and its delivery attempts."""
+
     EmailType = EmailType
 
     Status = EmailStatus

@@ -33,6 +33,8 @@ class ReferenceModel(models.Model):
 
 
 class Country(ReferenceModel):
+    """A country, with its currency, tax and integration configuration."""
+
     id = models.AutoField(primary_key=True, db_column="CountryID")
     country_code = models.CharField(max_length=2, db_column="CountryCode")
     country_code3 = models.CharField(max_length=3, blank=True, default="", db_column="CountryCode3")
@@ -67,6 +69,8 @@ class Country(ReferenceModel):
 
 
 class Language(ReferenceModel):
+    """A language (ISO 639-1)."""
+
     id = models.AutoField(primary_key=True, db_column="LanguageID")
     language_code = models.CharField(max_length=2, db_column="LanguageCode")
     language_name = models.CharField(max_length=120, db_column="LanguageName")
@@ -81,6 +85,8 @@ class Language(ReferenceModel):
 
 
 class Industry(ReferenceModel):
+    """An industry: the ANZSIC 2006 divisions."""
+
     id = models.AutoField(primary_key=True, db_column="IndustryID")
     industry_code = models.CharField(max_length=10, db_column="IndustryCode")
     industry_name = models.CharField(max_length=200, db_column="IndustryName")
@@ -95,6 +101,8 @@ class Industry(ReferenceModel):
 
 
 class UserStatus(ReferenceModel):
+    """A user's account status."""
+
     ACTIVE, PENDING, SUSPENDED, LOCKED = "active", "pending", "suspended", "locked"
 
     id = models.AutoField(primary_key=True, db_column="UserStatusID")
@@ -106,6 +114,8 @@ class UserStatus(ReferenceModel):
 
 
 class UserInvitationStatus(ReferenceModel):
+    """A team invitation's status."""
+
     PENDING, ACCEPTED, DECLINED, EXPIRED, CANCELLED = "pending", "accepted", "declined", "expired", "cancelled"
 
     id = models.AutoField(primary_key=True, db_column="UserInvitationStatusID")
@@ -117,6 +127,8 @@ class UserInvitationStatus(ReferenceModel):
 
 
 class UserRole(ReferenceModel):
+    """A system-level role."""
+
     SYSTEM_ADMIN, COMPANY_USER = "system_admin", "company_user"
 
     id = models.AutoField(primary_key=True, db_column="UserRoleID")
@@ -127,6 +139,8 @@ class UserRole(ReferenceModel):
 
 
 class UserCompanyRole(ReferenceModel):
+    """A role within a company."""
+
     COMPANY_ADMIN, COMPANY_USER, COMPANY_VIEWER = "company_admin", "company_user", "company_viewer"
 
     id = models.AutoField(primary_key=True, db_column="UserCompanyRoleID")
@@ -137,6 +151,8 @@ class UserCompanyRole(ReferenceModel):
 
 
 class UserCompanyStatus(ReferenceModel):
+    """A membership's status."""
+
     ACTIVE, SUSPENDED, REMOVED = "active", "suspended", "removed"
 
     id = models.AutoField(primary_key=True, db_column="UserCompanyStatusID")
@@ -148,6 +164,8 @@ class UserCompanyStatus(ReferenceModel):
 
 
 class SettingCategory(ReferenceModel):
+    """A group of application settings."""
+
     id = models.AutoField(primary_key=True, db_column="SettingCategoryID")
 
     class Meta(ReferenceModel.Meta):
@@ -157,6 +175,8 @@ class SettingCategory(ReferenceModel):
 
 
 class SettingType(ReferenceModel):
+    """The data type of an application setting."""
+
     INTEGER, BOOLEAN, STRING, JSON, DECIMAL = "integer", "boolean", "string", "json", "decimal"
 
     id = models.AutoField(primary_key=True, db_column="SettingTypeID")
@@ -167,6 +187,8 @@ class SettingType(ReferenceModel):
 
 
 class RuleType(ReferenceModel):
+    """The kind of value a validation rule checks."""
+
     PHONE, POSTAL_CODE, TAX_ID, EMAIL, ADDRESS = "phone", "postal_code", "tax_id", "email", "address"
 
     id = models.AutoField(primary_key=True, db_column="RuleTypeID")
@@ -177,6 +199,8 @@ class RuleType(ReferenceModel):
 
 
 class CustomerTier(ReferenceModel):
+    """A subscription tier."""
+
     FREE = "free"
 
     id = models.AutoField(primary_key=True, db_column="CustomerTierID")
@@ -192,6 +216,8 @@ class CustomerTier(ReferenceModel):
 
 
 class JoinedVia(ReferenceModel):
+    """How a user joined a company."""
+
     SIGNUP, INVITATION, TRANSFER = "signup", "invitation", "transfer"
 
     id = models.AutoField(primary_key=True, db_column="JoinedViaID")
