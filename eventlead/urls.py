@@ -7,7 +7,9 @@ from eventlead.core.apis import HealthApi, api_not_found
 api_v1 = [
     path("health", HealthApi.as_view(), name="health"),
     path("", include("accounts.urls")),
+    path("", include("companies.urls")),
     path("reference/", include("reference.urls")),
+    path("abr/", include("abrcache.urls")),
 ]
 
 urlpatterns = [

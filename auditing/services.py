@@ -1,0 +1,107 @@
+"""Writes to the ``audit`` schema, always inside the caller's transaction.
+
+A rolled-back change leaves no audit row; a committed one always has its row.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+
+from django.db import models
+
+from eventlead.core import context
+
+from .models import ActivityLog, AuditCompany, AuditRole, AuditUser, Operation, RoleScope
+
+# Never copied into a snapshot: hashes of passwords and tokens, and session identifiers.
+SECRET_FIELDS = frozenset({"password", "token_hash", "session_token"})
+
+
+def _plain(value):
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    return value
+
+
+def snapshot(instance: models.Model) -> dict:
+    """The row as ``{column: value}``, secrets left out."""
+    return {
+        field.column: _plain(field.value_from_object(instance))
+        for field in instance._meta.concrete_fields
+        if field.name not in SECRET_FIELDS
+    }
+
+
+def _diff(old: dict | None, new: dict) -> tuple[list[str], dict | None, dict]:
+    if old is None:
+        return sorted(new), None, new
+    changed = sorted(key for key in new if old.get(key) != new.get(key))
+    return changed, {k: old.get(k) for k in changed}, {k: new[k] for k in changed}
+
+
+def _actor_id(actor) -> int | None:
+    return getattr(actor, "pk", None)
+
+
+def entity_snapshot_record(*, instance, old: dict | None, actor=None, operation: str | None = None):
+    """Write ``audit.User`` or ``audit.Company`` for a create, update or soft delete."""
+    new = snapshot(instance)
+    changed, old_values, new_values = _diff(old, new)
+    if old is not None and not changed:
+        return None
+    if operation is None:
+        operation = Operation.INSERT if old is None else Operation.UPDATE
+        if old is not None and new.get("IsDeleted") and not old.get("IsDeleted"):
+            operation = Operation.SOFT_DELETE
+    model, key = {"User": (AuditUser, "user_id"), "Company": (AuditCompany, "company_id")}[type(instance).__name__]
+    return model.objects.create(
+        **{key: instance.pk},
+        operation=operation,
+        changed_fields=changed,
+        old_values=old_values,
+        new_values=new_values,
+        changed_by_id=_actor_id(actor),
+        request_id=context.current().request_id,
+    )
+
+
+def activity_record(
+    *, action: str, entity, actor=None, company_id: int | None = None, description: str = "",
+    old_values: dict | None = None, new_values: dict | None = None,
+) -> ActivityLog:
+    """Write one business action to ``audit.ActivityLog``."""
+    ctx = context.current()
+    return ActivityLog.objects.create(
+        user_id=_actor_id(actor),
+        company_id=company_id,
+        action=action,
+        entity_type=type(entity).__name__ if not isinstance(entity, str) else entity,
+        entity_id=str(getattr(entity, "pk", "") or ""),
+        description=description[:500],
+        old_values={k: v for k, v in (old_values or {}).items() if k not in SECRET_FIELDS} or None,
+        new_values={k: v for k, v in (new_values or {}).items() if k not in SECRET_FIELDS} or None,
+        ip_address=ctx.ip_address,
+        user_agent=ctx.user_agent,
+        request_id=ctx.request_id,
+    )
+
+
+def role_change_record(
+    *, user_id: int, company_id: int | None, old_role_id: int | None, new_role_id: int | None,
+    actor=None, reason: str = "",
+) -> AuditRole:
+    """Write ``audit.Role``: a system role when ``company_id`` is None, else a company role."""
+    return AuditRole.objects.create(
+        user_id=user_id,
+        company_id=company_id,
+        role_scope=RoleScope.SYSTEM if company_id is None else RoleScope.COMPANY,
+        old_role_id=old_role_id,
+        new_role_id=new_role_id,
+        changed_by_id=_actor_id(actor),
+        reason=reason[:500],
+        request_id=context.current().request_id,
+    )

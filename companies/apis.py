@@ -1,0 +1,194 @@
+"""The companies API: companies, details, members and invitations."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.apis import PublicApi
+from accounts.serializers import TokenPairOutput
+
+from . import invitations, selectors, services
+from . import serializers as s
+from .access import membership_get, require_admin
+from .models import UserCompany
+
+
+def _valid(serializer_class, request, **kwargs) -> dict:
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _company_body(company, role):
+    return s.CompanyOutput(company, context={"role": role}).data
+
+
+class CompanyListApi(APIView):
+    @extend_schema(responses={200: s.CompanyOutput(many=True)})
+    def get(self, request):
+        memberships = selectors.memberships_of_user(user=request.user)
+        return Response([_company_body(m.company, m.role.code) for m in memberships])
+
+    @extend_schema(request=s.CompanyCreateInput, responses={201: s.CompanyOutput})
+    def post(self, request):
+        company = services.company_create(creator=request.user, **_valid(s.CompanyCreateInput, request))
+        return Response(_company_body(company, "company_admin"), status=status.HTTP_201_CREATED)
+
+
+class CompanyDetailApi(APIView):
+    @extend_schema(responses={200: s.CompanyOutput})
+    def get(self, request, company_id):
+        membership = membership_get(user=request.user, company_id=company_id)
+        return Response(_company_body(membership.company, membership.role.code))
+
+    @extend_schema(request=s.CompanyUpdateInput, responses={200: s.CompanyOutput})
+    def patch(self, request, company_id):
+        membership = membership_get(user=request.user, company_id=company_id)
+        require_admin(membership)
+        company = services.company_update(
+            company=membership.company, actor=request.user, **_valid(s.CompanyUpdateInput, request, partial=True)
+        )
+        return Response(_company_body(company, membership.role.code))
+
+
+class _CompanyDetailsApi(APIView):
+    kind: str
+    serializer_class: type
+    admins_only_read = False
+
+    def _details(self, company):
+        return getattr(company, f"{self.kind}_details", None)
+
+    def get(self, request, company_id):
+        membership = membership_get(user=request.user, company_id=company_id)
+        if self.admins_only_read:
+            require_admin(membership)
+        details = services.DETAILS_MODELS[self.kind].objects.filter(company=membership.company).first()
+        return Response(self.serializer_class(details).data if details else {})
+
+    def patch(self, request, company_id):
+        membership = membership_get(user=request.user, company_id=company_id)
+        require_admin(membership)
+        data = _valid(self.serializer_class, request, partial=True)
+        if "billing_country" in data:
+            data["billing_country_code"] = (data.pop("billing_country") or {}).get("country_code")
+        details = services.company_details_update(company=membership.company, kind=self.kind, actor=request.user, **data)
+        return Response(self.serializer_class(details).data)
+
+
+@extend_schema(request=s.BillingDetailsIO, responses={200: s.BillingDetailsIO})
+class BillingDetailsApi(_CompanyDetailsApi):
+    kind, serializer_class, admins_only_read = "billing", s.BillingDetailsIO, True
+
+
+@extend_schema(request=s.OrganizerDetailsIO, responses={200: s.OrganizerDetailsIO})
+class OrganizerDetailsApi(_CompanyDetailsApi):
+    kind, serializer_class = "organizer", s.OrganizerDetailsIO
+
+
+def _member_of(company_id, user_company_id) -> UserCompany:
+    from eventlead.core.exceptions import NotFound
+
+    target = UserCompany.objects.filter(pk=user_company_id, company_id=company_id, is_deleted=False).first()
+    if target is None:
+        raise NotFound()
+    return target
+
+
+class MemberListApi(APIView):
+    @extend_schema(responses={200: s.MemberOutput(many=True)})
+    def get(self, request, company_id):
+        membership_get(user=request.user, company_id=company_id)
+        return Response(s.MemberOutput(selectors.company_members(company_id=company_id), many=True).data)
+
+
+class MemberDetailApi(APIView):
+    @extend_schema(request=s.MemberRoleInput, responses={200: s.MemberOutput})
+    def patch(self, request, company_id, user_company_id):
+        require_admin(membership_get(user=request.user, company_id=company_id))
+        data = _valid(s.MemberRoleInput, request)
+        target = services.member_role_change(
+            membership=_member_of(company_id, user_company_id), role_code=data["role"], actor=request.user,
+            reason=data["reason"],
+        )
+        return Response(s.MemberOutput(selectors.company_members(company_id=company_id).get(pk=target.pk)).data)
+
+    @extend_schema(request=s.MemberRemoveInput, responses={200: s.MemberOutput})
+    def delete(self, request, company_id, user_company_id):
+        require_admin(membership_get(user=request.user, company_id=company_id))
+        target = services.member_remove(
+            membership=_member_of(company_id, user_company_id), actor=request.user,
+            reason=_valid(s.MemberRemoveInput, request)["reason"],
+        )
+        return Response(s.MemberOutput(selectors.company_members(company_id=company_id).get(pk=target.pk)).data)
+
+
+class InvitationListApi(APIView):
+    @extend_schema(responses={200: s.InvitationOutput(many=True)})
+    def get(self, request, company_id):
+        require_admin(membership_get(user=request.user, company_id=company_id))
+        rows = selectors.company_invitations(company_id=company_id, status=request.query_params.get("status"))
+        return Response(s.InvitationOutput(rows, many=True).data)
+
+    @extend_schema(request=s.InvitationCreateInput, responses={201: s.InvitationOutput})
+    def post(self, request, company_id):
+        membership = membership_get(user=request.user, company_id=company_id)
+        require_admin(membership)
+        invitation = invitations.invitation_create(
+            company=membership.company, actor=request.user, **_valid(s.InvitationCreateInput, request)
+        )
+        return Response(s.InvitationOutput(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationResendApi(APIView):
+    @extend_schema(request=None, responses={200: s.InvitationOutput})
+    def post(self, request, company_id, invitation_id):
+        membership = membership_get(user=request.user, company_id=company_id)
+        require_admin(membership)
+        invitation = invitations.invitation_resend(
+            company=membership.company, invitation_id=invitation_id, actor=request.user
+        )
+        return Response(s.InvitationOutput(invitation).data)
+
+
+class InvitationCancelApi(APIView):
+    @extend_schema(request=s.ReasonInput, responses={200: s.InvitationOutput})
+    def post(self, request, company_id, invitation_id):
+        membership = membership_get(user=request.user, company_id=company_id)
+        require_admin(membership)
+        invitation = invitations.invitation_cancel(
+            company=membership.company, invitation_id=invitation_id, actor=request.user,
+            reason=_valid(s.ReasonInput, request)["reason"],
+        )
+        return Response(s.InvitationOutput(invitation).data)
+
+
+class InvitationPreviewApi(PublicApi):
+    @extend_schema(responses={200: s.InvitationPreviewOutput})
+    def get(self, request, token):
+        return Response(s.InvitationPreviewOutput(invitations.invitation_by_token(token)).data)
+
+
+class InvitationAcceptApi(APIView):
+    """Accept as the signed-in invitee, or anonymously by creating the account."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.InvitationAcceptInput, responses={200: s.MemberOutput, 201: TokenPairOutput})
+    def post(self, request, token):
+        data = _valid(s.InvitationAcceptInput, request)
+        membership, tokens = invitations.invitation_accept(token=token, user=request.user, **data)
+        body = {"membership": s.MemberOutput(selectors.company_members(company_id=membership.company_id)
+                                             .get(pk=membership.pk)).data}
+        if tokens:
+            return Response({**tokens, **body}, status=status.HTTP_201_CREATED)
+        return Response(body)
+
+
+class InvitationDeclineApi(PublicApi):
+    @extend_schema(request=s.ReasonInput, responses={200: s.InvitationPreviewOutput})
+    def post(self, request, token):
+        invitation = invitations.invitation_decline(token=token, reason=_valid(s.ReasonInput, request)["reason"])
+        return Response(s.InvitationPreviewOutput(invitation).data)

@@ -1,0 +1,221 @@
+"""Every write of the companies area except invitations: companies, details, memberships."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from auditing.services import activity_record, entity_snapshot_record, role_change_record, snapshot
+from eventlead.core.exceptions import Conflict, UpstreamUnavailable, ValidationFailed
+from reference.models import Country, CustomerTier, Industry, JoinedVia, UserCompanyRole, UserCompanyStatus
+from reference.selectors import reference_id
+
+from .models import Company, CompanyBillingDetails, CompanyCustomerDetails, CompanyOrganizerDetails, UserCompany
+from .validation import compact_number, validate_for_country
+
+MESSAGE_ABN_TAKEN = "A company with this ABN already exists."
+MESSAGE_LAST_ADMIN = "A company needs at least one active company admin; make someone else admin first."
+MESSAGE_UNKNOWN_COUNTRY = "Choose an active country code such as AU."
+MESSAGE_UNKNOWN_INDUSTRY = "Choose an industry code from /api/v1/reference/industries."
+
+COMPANY_FIELDS = (
+    "company_name", "custom_display_name", "display_name_source", "phone", "email", "website",
+    "address_line1", "address_line2", "suburb", "state_code", "postal_code",
+)
+
+
+def _country(code: str) -> Country:
+    country = Country.objects.active().filter(country_code=(code or "").upper()).first()
+    if country is None:
+        raise ValidationFailed(fields={"countryCode": [MESSAGE_UNKNOWN_COUNTRY]})
+    return country
+
+
+def _industry(code: str | None) -> Industry | None:
+    if not code:
+        return None
+    industry = Industry.objects.active().filter(industry_code=code.upper()).first()
+    if industry is None:
+        raise ValidationFailed(fields={"industryCode": [MESSAGE_UNKNOWN_INDUSTRY]})
+    return industry
+
+
+def _validate(values: dict, country: Country) -> None:
+    errors = validate_for_country(values, country_id=country.pk, country_code=country.country_code)
+    if errors:
+        raise ValidationFailed(fields={_camel(k): v for k, v in errors.items()})
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _abr_fields(abn: str) -> dict:
+    """Company fields from the ABR, through its cache; none when ABR has no answer now.
+
+    A company can be created while ABR is down; ``ABRLastVerifiedAt`` stays empty until
+    its details are refreshed.
+    """
+    from abrcache.client import company_fields_from_abn
+    from abrcache.models import SearchType
+    from abrcache.services import abr_search
+
+    try:
+        found = abr_search(search_type=SearchType.ABN, value=abn)
+    except UpstreamUnavailable:
+        return {}
+    if not found.results:
+        return {}
+    return company_fields_from_abn(found.results[0], verified_at=found.cached_at)
+
+
+def _save_company(company: Company) -> None:
+    try:
+        with transaction.atomic():
+            company.save()
+    except IntegrityError as error:
+        if company.abn and Company.objects.filter(abn=company.abn).exclude(pk=company.pk).exists():
+            raise Conflict(MESSAGE_ABN_TAKEN, fields={"abn": [MESSAGE_ABN_TAKEN]}) from error
+        raise
+
+
+@transaction.atomic
+def company_create(*, creator, company_name: str, country_code: str, abn: str | None = None,
+                   acn: str | None = None, industry_code: str | None = None, **fields) -> Company:
+    """Create a company; the creator becomes its admin (joined via sign-up), on the free tier."""
+    country = _country(country_code)
+    abn, acn = compact_number(abn) or None, compact_number(acn) or None
+    _validate({"abn": abn, "acn": acn, **fields}, country)
+    if abn and Company.objects.filter(abn=abn).exists():
+        raise Conflict(MESSAGE_ABN_TAKEN, fields={"abn": [MESSAGE_ABN_TAKEN]})
+
+    company = Company(
+        company_name=company_name, country=country, industry=_industry(industry_code), abn=abn, acn=acn,
+        created_by=creator, updated_by=creator, **fields,
+    )
+    if abn:
+        for field, value in _abr_fields(abn).items():
+            if field not in ("abn", "acn") or not getattr(company, field):
+                setattr(company, field, value)
+    _save_company(company)
+    CompanyCustomerDetails.objects.create(
+        company=company, customer_tier_id=reference_id(CustomerTier, CustomerTier.FREE),
+        subscription_start_date=timezone.localdate(), created_by=creator, updated_by=creator,
+    )
+    admin_role = reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN)
+    membership = UserCompany.objects.create(
+        user=creator, company=company, role_id=admin_role,
+        status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
+        joined_via_id=reference_id(JoinedVia, JoinedVia.SIGNUP),
+        is_primary=not UserCompany.objects.filter(user=creator, is_deleted=False).exists(),
+        created_by=creator, updated_by=creator,
+    )
+    entity_snapshot_record(instance=company, old=None, actor=creator)
+    role_change_record(user_id=creator.pk, company_id=company.pk, old_role_id=None, new_role_id=admin_role,
+                       actor=creator, reason="created the company")
+    activity_record(action="company_created", entity=company, actor=creator, company_id=company.pk,
+                    new_values={"companyName": company.company_name, "abn": company.abn, "membership": membership.pk})
+    return company
+
+
+@transaction.atomic
+def company_update(*, company: Company, actor, industry_code: str | None = ..., **changes) -> Company:
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    before = snapshot(company)
+    _validate(changes, company.country)
+    for field, value in changes.items():
+        if field not in COMPANY_FIELDS:
+            raise ValueError(f"{field} cannot be changed here")
+        setattr(company, field, value)
+    if industry_code is not ...:
+        company.industry = _industry(industry_code)
+    company.updated_by = actor
+    _save_company(company)
+    if entity_snapshot_record(instance=company, old=before, actor=actor):
+        activity_record(action="company_updated", entity=company, actor=actor, company_id=company.pk,
+                        new_values={k: str(v) for k, v in changes.items()})
+    return company
+
+
+DETAILS_MODELS = {"billing": CompanyBillingDetails, "organizer": CompanyOrganizerDetails}
+
+
+@transaction.atomic
+def company_details_update(*, company: Company, kind: str, actor, **changes):
+    """Create or change the billing or organizer details of a company."""
+    model = DETAILS_MODELS[kind]
+    country = company.country
+    if kind == "billing" and "billing_country_code" in changes:
+        code = changes.pop("billing_country_code")
+        changes["billing_country"] = _country(code) if code else None
+        country = changes["billing_country"] or country
+    _validate(changes, country)
+    details, created = model.objects.select_for_update().get_or_create(
+        company=company, defaults={"created_by": actor, "updated_by": actor}
+    )
+    before = snapshot(details)
+    for field, value in changes.items():
+        setattr(details, field, value)
+    details.updated_by = actor
+    details.save()
+    activity_record(action=f"company_{kind}_details_updated", entity=details, actor=actor, company_id=company.pk,
+                    old_values=None if created else {k: before.get(k) for k in snapshot(details) if k in before},
+                    new_values={k: str(v) for k, v in changes.items()})
+    return details
+
+
+# Memberships -----------------------------------------------------------------------------------
+
+
+def _lock_active_admins(company_id: int) -> list[int]:
+    """Lock the company's active admin memberships: the last-admin rule is decided under lock."""
+    return list(
+        UserCompany.objects.select_for_update()
+        .filter(company_id=company_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE,
+                role__code=UserCompanyRole.COMPANY_ADMIN)
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def member_role_change(*, membership: UserCompany, role_code: str, actor, reason: str = "") -> UserCompany:
+    role = UserCompanyRole.objects.active().filter(code=role_code).first()
+    if role is None:
+        raise ValidationFailed(fields={"role": [f"Choose one of: {', '.join(_role_codes())}."]})
+    admins = _lock_active_admins(membership.company_id)
+    membership = UserCompany.objects.select_for_update().select_related("role").get(pk=membership.pk)
+    if membership.role_id == role.pk:
+        return membership
+    if admins == [membership.pk] and role.code != UserCompanyRole.COMPANY_ADMIN:
+        raise Conflict(MESSAGE_LAST_ADMIN)
+    old_role_id = membership.role_id
+    membership.role = role
+    membership.updated_by = actor
+    membership.save(update_fields=["role", "updated_by", "updated_date"])
+    role_change_record(user_id=membership.user_id, company_id=membership.company_id, old_role_id=old_role_id,
+                       new_role_id=role.pk, actor=actor, reason=reason)
+    activity_record(action="member_role_changed", entity=membership, actor=actor, company_id=membership.company_id,
+                    old_values={"roleId": old_role_id}, new_values={"roleId": role.pk, "role": role.code})
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: UserCompany, actor, reason: str) -> UserCompany:
+    """Soft removal: status removed, with date, remover and reason; the row stays."""
+    admins = _lock_active_admins(membership.company_id)
+    membership = UserCompany.objects.select_for_update().get(pk=membership.pk)
+    if admins == [membership.pk]:
+        raise Conflict(MESSAGE_LAST_ADMIN)
+    now = timezone.now()
+    membership.status_id = reference_id(UserCompanyStatus, UserCompanyStatus.REMOVED)
+    membership.removed_date, membership.removed_by, membership.removal_reason = now, actor, reason
+    membership.updated_by = actor
+    membership.save(update_fields=["status", "removed_date", "removed_by", "removal_reason", "updated_by", "updated_date"])
+    activity_record(action="member_removed", entity=membership, actor=actor, company_id=membership.company_id,
+                    description=reason, new_values={"userId": membership.user_id, "reason": reason})
+    return membership
+
+
+def _role_codes() -> list[str]:
+    return list(UserCompanyRole.objects.active().values_list("code", flat=True))
