@@ -11,13 +11,51 @@ from django.utils import timezone
 from logging_app.models import loose_fk
 
 
+MESSAGE_APPEND_ONLY = "Audit rows are append-only: they cannot be changed or deleted."
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an audit row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(MESSAGE_APPEND_ONLY)
+
+    def delete(self):
+        raise AppendOnlyError(MESSAGE_APPEND_ONLY)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(MESSAGE_APPEND_ONLY)
+
+    def update_or_create(self, *args, **kwargs):
+        raise AppendOnlyError(MESSAGE_APPEND_ONLY)
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are inserted once and never changed; the database refuses too (migration 0002)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(MESSAGE_APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(MESSAGE_APPEND_ONLY)
+
+
 class Operation(models.TextChoices):
     INSERT = "insert"
     UPDATE = "update"
     SOFT_DELETE = "soft_delete"
 
 
-class ActivityLog(models.Model):
+class ActivityLog(AppendOnlyModel):
     """A business action: who did what to which entity."""
 
     id = models.BigAutoField(primary_key=True, db_column="ActivityLogID")
@@ -47,7 +85,7 @@ class ActivityLog(models.Model):
         return f"{self.action} {self.entity_type} {self.entity_id}"
 
 
-class EntitySnapshot(models.Model):
+class EntitySnapshot(AppendOnlyModel):
     operation = models.CharField(max_length=20, choices=Operation.choices, db_column="Operation")
     changed_fields = models.JSONField(default=list, db_column="ChangedFields")
     old_values = models.JSONField(null=True, blank=True, db_column="OldValues")
@@ -95,7 +133,7 @@ class RoleScope(models.TextChoices):
     COMPANY = "company"
 
 
-class AuditRole(models.Model):
+class AuditRole(AppendOnlyModel):
     """A change of a user's system or company role."""
 
     RoleScope = RoleScope

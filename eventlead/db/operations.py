@@ -29,3 +29,36 @@ class CreateSchemas(Operation):
 
     def describe(self):
         return "Create the schemas " + ", ".join(SCHEMAS)
+
+
+class MakeAppendOnly(Operation):
+    """Create the triggers that refuse UPDATE and DELETE on a table (``append_only``)."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, model_name: str):
+        self.model_name = model_name
+
+    def deconstruct(self):
+        return self.__class__.__name__, [], {"model_name": self.model_name}
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _run(self, builder, app_label, schema_editor, state):
+        from . import append_only
+
+        model = state.apps.get_model(app_label, self.model_name)
+        connection = schema_editor.connection
+        for statement in getattr(append_only, builder)(connection.vendor, model._meta.db_table, connection.ops.quote_name):
+            schema_editor.execute(statement, params=None)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._run("create_statements", app_label, schema_editor, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._run("drop_statements", app_label, schema_editor, from_state)
+
+    def describe(self):
+        return f"Make {self.model_name} append-only (refuse UPDATE and DELETE)"

@@ -1,0 +1,53 @@
+"""Database-level immutability for the audit tables: triggers that refuse UPDATE and DELETE.
+
+The ORM refuses too (``auditing.models.AppendOnlyModel``); these triggers make a raw SQL
+statement, a bulk tool or another client fail the same way.
+"""
+
+from . import naming
+
+MESSAGE = "audit rows are append-only"
+
+
+def trigger_name(db_table: str) -> str:
+    return f"TR_{naming.constraint_stem(db_table)}_AppendOnly"
+
+
+def create_statements(vendor: str, db_table: str, quote) -> list[str]:
+    """The statements that make ``db_table`` append-only on ``vendor`` (none where unsupported)."""
+    table, name = quote(db_table), trigger_name(db_table)
+    if vendor == "postgresql":
+        schema, _ = naming.split_table(db_table)
+        function = f'"{schema}"."refuse_change"'
+        return [
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'insufficient_privilege'; END $$",
+            f'CREATE TRIGGER "{name}" BEFORE UPDATE OR DELETE ON {table} '
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        ]
+    if vendor == "sqlite":
+        # SQLite has no UPDATE OR DELETE trigger: one of each.
+        return [
+            f'CREATE TRIGGER "{name}_{event}" BEFORE {event.upper()} ON {table} '
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+            for event in ("Update", "Delete")
+        ]
+    if vendor == "microsoft":
+        schema, _ = naming.split_table(db_table)
+        return [
+            f"CREATE TRIGGER [{schema}].[{name}] ON {table} INSTEAD OF UPDATE, DELETE AS "
+            f"BEGIN SET NOCOUNT ON; THROW 51000, N'{MESSAGE}', 1; END"
+        ]
+    return []
+
+
+def drop_statements(vendor: str, db_table: str, quote) -> list[str]:
+    table, name = quote(db_table), trigger_name(db_table)
+    if vendor == "postgresql":
+        return [f'DROP TRIGGER IF EXISTS "{name}" ON {table}']
+    if vendor == "sqlite":
+        return [f'DROP TRIGGER IF EXISTS "{name}_{event}"' for event in ("Update", "Delete")]
+    if vendor == "microsoft":
+        schema, _ = naming.split_table(db_table)
+        return [f"DROP TRIGGER IF EXISTS [{schema}].[{name}]"]
+    return []
