@@ -24,6 +24,9 @@ def _fresh_caches(request):
 
         cache.clear()
     clear_cache()
+    from logging_app.request_log import get_buffer
+
+    get_buffer().clear()
     yield
     clear_cache()
 

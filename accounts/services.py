@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from auditing.services import activity_record, entity_snapshot_record, snapshot
 from configuration.settings_store import get_setting
 from eventlead.core.exceptions import (
     EmailNotVerified,
@@ -38,10 +39,6 @@ SUBJECT_EXISTING = "Someone tried to sign up with your email address"
 SUBJECT_RESET = "Reset your EventLead password"
 SUBJECT_LOCKED = "Your EventLead account has been locked"
 
-# Hashed for unknown addresses so that every path costs one password hash, as Django's
-# ModelBackend does (CVE-2024-39329 was a timing difference of this kind).
-_DUMMY_HASH: str | None = None
-
 
 class RefreshTokenInvalid(TokenInvalid):
     status_code = 401
@@ -53,12 +50,20 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _burn_password_hash(password: str) -> None:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = make_password("timing-equaliser")
-    from django.contrib.auth.hashers import check_password
+    """Compute one password hash, so that a path with no hash to check costs what a check does.
 
-    check_password(password, _DUMMY_HASH)
+    As Django's ModelBackend does for unknown users (#20760; CVE-2024-39329 was a timing
+    difference of this kind). Hashing afresh each time, rather than checking against a
+    dummy hash made on first use, keeps the first call in a process from costing two.
+    """
+    make_password(password)
+
+
+def _audit_user_change(user: User, before: dict, *, action: str, actor: User | None) -> None:
+    """Write the user's snapshot and the business action, in the caller's transaction."""
+    user.refresh_from_db()
+    entity_snapshot_record(instance=user, old=before, actor=actor)
+    activity_record(action=action, entity=user, actor=actor)
 
 
 def _active_user_by_email(email: str) -> User | None:
@@ -99,6 +104,8 @@ def user_signup(*, email: str, password: str, first_name: str, last_name: str) -
             # A concurrent sign-up won the race for this address (UQ_User_Email).
             existing = User.objects.get(email=email)
         else:
+            entity_snapshot_record(instance=candidate, old=None, actor=candidate)
+            activity_record(action="user_signed_up", entity=candidate, actor=candidate)
             email_queue(email_type=EmailType.EMAIL_VERIFICATION, recipient=email, subject=SUBJECT_VERIFY, user=candidate)
             return candidate
     _burn_password_hash(password)
@@ -146,12 +153,13 @@ def _consume(model, token: str, now: datetime):
 def email_verify(*, token: str, now: datetime | None = None) -> User:
     now = _now(now)
     user = _consume(UserEmailVerificationToken, token, now).user
+    before = snapshot(user)
     pending = reference_id(UserStatus, UserStatus.PENDING)
     User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=now)
     # Only a pending account becomes active; a suspended one stays suspended.
     User.objects.filter(pk=user.pk, status_id=pending).update(status_id=reference_id(UserStatus, UserStatus.ACTIVE))
     auth_event_record(event_type=AuthEventType.EMAIL_VERIFIED, user=user)
-    user.refresh_from_db()
+    _audit_user_change(user, before, action="email_verified", actor=user)
     return user
 
 
@@ -214,6 +222,7 @@ def login_failure_register(*, user: User, now: datetime | None = None) -> None:
     lost updates) and exactly one of them locks and emails the owner.
     """
     now = _now(now)
+    before = snapshot(user)
     User.objects.filter(pk=user.pk).update(
         failed_login_attempts=F("failed_login_attempts") + 1, last_failed_login_at=now
     )
@@ -227,18 +236,20 @@ def login_failure_register(*, user: User, now: datetime | None = None) -> None:
     if locked:
         auth_event_record(event_type=AuthEventType.ACCOUNT_LOCKED, user=user, failure_reason="too_many_failures")
         with transaction.atomic():
+            _audit_user_change(user, before, action="account_locked", actor=None)
             email_queue(email_type=EmailType.ACCOUNT_LOCKED, recipient=user.email, subject=SUBJECT_LOCKED, user=user)
 
 
+@transaction.atomic
 def session_start(*, user: User, now: datetime | None = None) -> dict[str, str]:
     """Record a successful sign-in and issue a token pair."""
     now = _now(now)
-    session_token = secrets.token_urlsafe(32)
+    before = snapshot(user)
     User.objects.filter(pk=user.pk).update(
-        failed_login_attempts=0, last_login=now, session_token=session_token
+        failed_login_attempts=0, last_login=now, session_token=secrets.token_urlsafe(32)
     )
-    user.failed_login_attempts, user.last_login, user.session_token = 0, now, session_token
     auth_event_record(event_type=AuthEventType.LOGIN_SUCCESS, user=user)
+    _audit_user_change(user, before, action="user_logged_in", actor=user)
     return issue_token_pair(user)
 
 
@@ -303,8 +314,10 @@ def tokens_revoke_all(*, user: User) -> None:
 
 @transaction.atomic
 def session_logout_all(*, user: User) -> None:
+    before = snapshot(user)
     tokens_revoke_all(user=user)
     auth_event_record(event_type=AuthEventType.LOGOUT_ALL, user=user)
+    _audit_user_change(user, before, action="logout_all", actor=user)
 
 
 # Passwords ------------------------------------------------------------------------------------
@@ -359,6 +372,7 @@ def password_reset_confirm(*, token: str, new_password: str, now: datetime | Non
     now = _now(now)
     row = _consume(UserPasswordResetToken, token, now)
     user = row.user
+    before = snapshot(user)
     password_validate(new_password, user=user, field="newPassword")
     _password_set(user, new_password, now)
     # Following the emailed link proves the address, as verification does.
@@ -367,6 +381,7 @@ def password_reset_confirm(*, token: str, new_password: str, now: datetime | Non
         status_id=reference_id(UserStatus, UserStatus.ACTIVE)
     )
     auth_event_record(event_type=AuthEventType.PASSWORD_RESET_COMPLETED, user=user)
+    _audit_user_change(user, before, action="password_reset", actor=user)
     return user
 
 
@@ -378,10 +393,11 @@ def password_change(
     now = _now(now)
     if not user.check_password(current_password):
         raise ValidationFailed(fields={"currentPassword": [MESSAGE_WRONG_CURRENT_PASSWORD]})
+    before = snapshot(user)
     password_validate(new_password, user=user, field="newPassword")
     _password_set(user, new_password, now)
     auth_event_record(event_type=AuthEventType.PASSWORD_CHANGED, user=user)
-    user.refresh_from_db()
+    _audit_user_change(user, before, action="password_changed", actor=user)
     return session_start(user=user, now=now)
 
 
@@ -392,10 +408,12 @@ PROFILE_FIELDS = ("first_name", "last_name", "phone", "role_title", "timezone_id
 
 @transaction.atomic
 def user_profile_update(*, user: User, **changes) -> User:
+    before = snapshot(user)
     for field, value in changes.items():
         if field not in PROFILE_FIELDS:
             raise ValueError(f"{field} is not a profile field")
         setattr(user, field, value)
     user.updated_by = user
     user.save(update_fields=[*changes, "updated_date", "updated_by"])
+    _audit_user_change(user, before, action="profile_updated", actor=user)
     return user

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "eventlead.core.context.RequestContextMiddleware",
+    "logging_app.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,10 +108,18 @@ FRONTEND_BASE_URL = os.environ.get("FRONTEND_BASE_URL", "http://localhost:3000")
 ABR_GUID = os.environ.get("ABR_GUID", "")
 ABR_BASE_URL = os.environ.get("ABR_BASE_URL", "https://abr.business.gov.au/json/")
 
+# log.ApiRequest: on unless REQUEST_LOGGING=0; see logging_app/request_log.py.
+REQUEST_LOGGING = env_bool("REQUEST_LOGGING", True)
+REQUEST_LOG_BUFFER_SIZE = int(os.environ.get("REQUEST_LOG_BUFFER_SIZE", "10000"))
+REQUEST_LOG_BATCH_SIZE = int(os.environ.get("REQUEST_LOG_BATCH_SIZE", "500"))
+REQUEST_LOG_FLUSH_SECONDS = float(os.environ.get("REQUEST_LOG_FLUSH_SECONDS", "2"))
+LOG_RETENTION_DAYS = int(os.environ.get("LOG_RETENTION_DAYS", "90"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "eventlead.core.redaction.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
@@ -203,3 +212,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Longer passwords are refused before hashing (long-password denial of service).
 PASSWORD_MAX_LENGTH = 256
+
+# --- Admin back office (issue 6) ---------------------------------------------------------------
+# The admin app runs our own site (eventlead/backoffice): system admins only, two-factor sign-in.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "eventlead.backoffice.apps.BackOfficeAdminConfig"
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+# OTPMiddleware marks request.user verified once a TOTP code was accepted in this session.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+# TOTP on admin sign-in (OWASP ASVS 4.0.3, V4.3.1): on in production, off under DEBUG (make run).
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "EventLead"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True

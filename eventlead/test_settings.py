@@ -9,3 +9,6 @@ from eventlead.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["eventlead.core.test_hashers.CheapArgon2idHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# No writer thread in tests: they flush the request log explicitly.
+REQUEST_LOG_FLUSH_SECONDS = 0

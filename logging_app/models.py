@@ -39,8 +39,9 @@ class ApiRequest(models.Model):
     class Meta:
         db_table = "log.ApiRequest"
         verbose_name = "API request"
-        constraints = [models.UniqueConstraint(fields=["request_id"], name="UQ_ApiRequest_RequestID")]
         indexes = [
+            # Not unique: a client may send the same X-Request-ID twice.
+            models.Index(fields=["request_id"], name="IX_ApiRequest_RequestID"),
             models.Index(fields=["created_date"], name="IX_ApiRequest_CreatedDate"),
             models.Index(fields=["user", "created_date"], name="IX_ApiRequest_UserID_CreatedDate"),
         ]
