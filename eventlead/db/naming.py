@@ -10,7 +10,12 @@ _SUFFIX_PREFIXES = {"_pk": "PK", "_uniq": "UQ", "_check": "CK", "_like": "IX", "
 
 
 def split_table(db_table: str) -> tuple[str | None, str]:
-    """Split ``"ref.Country"`` into ``("ref", "Country")``; unqualified names get ``None``."""
+    """Split ``"ref.Country"`` into ``("ref", "Country")``; unqualified names get ``None``.
+
+    SQLite rebuilds a table as ``new__<table>`` before renaming it; names derived from the
+    copy must be those of the table.
+    """
+    db_table = db_table.removeprefix("new__")
     schema, dot, name = db_table.partition(".")
     if dot and schema in SCHEMAS:
         return schema, name

@@ -19,6 +19,15 @@ class DatabaseOperations(operations.DatabaseOperations):
 class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
     sql_create_schema = 'CREATE SCHEMA IF NOT EXISTS "%(name)s"'
 
+    def _delete_index_sql(self, model, name, sql=None):
+        # DROP INDEX names no table, so an index in a schema off the search path ("dbo")
+        # must be named with its schema, or IF EXISTS silently drops nothing.
+        statement = super()._delete_index_sql(model, name, sql)
+        schema_name, _ = naming.split_table(model._meta.db_table)
+        if schema_name:
+            statement.parts["name"] = f'"{schema_name}".{self.quote_name(name)}'
+        return statement
+
 
 @contextmanager
 def _visible_schema(cursor, schema_name):
@@ -43,7 +52,8 @@ class DatabaseIntrospection(introspection.DatabaseIntrospection):
             FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('f', 'm', 'p', 'r', 'v')
-              AND (n.nspname = ANY(%s) OR pg_catalog.pg_table_is_visible(c.oid))
+              AND (n.nspname = ANY(%s) OR (pg_catalog.pg_table_is_visible(c.oid)
+                   AND n.nspname NOT IN ('pg_catalog', 'pg_toast', 'information_schema')))
             """,
             [list(naming.SCHEMAS)],
         )
