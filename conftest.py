@@ -14,21 +14,26 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches(request):
-    """Each database test starts with empty throttle counters and freshly read settings."""
+    """Each database test starts with empty throttle counters, fresh settings and no queued log rows."""
     from configuration.settings_store import clear_cache
+    from logging_app.request_log import get_buffer
 
-    # pytest-django's own autouse fixtures (plugins run first) have opened database access.
-    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
-    if uses_db:
+    # Database access comes from pytest-django's own autouse fixture (marker) or from the
+    # db fixtures, which are set up here first so the cache table can be emptied.
+    for name in ("transactional_db", "db"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+            break
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
         from django.core.cache import cache
 
         cache.clear()
     clear_cache()
-    from logging_app.request_log import get_buffer
-
     get_buffer().clear()
     yield
     clear_cache()
+    # Rows left behind would be written at exit into whatever database settings then name.
+    get_buffer().clear()
 
 
 PASSWORD = "Correct-horse-battery-9"
@@ -99,3 +104,15 @@ def set_setting(db):
         clear_cache()
 
     return change
+
+
+@pytest.fixture
+def fake_abr(settings):
+    """A running fake ABR on loopback, with ``ABR_BASE_URL`` and ``ABR_GUID`` pointing at it."""
+    from eventlead.testing.fake_abr import FakeAbr
+
+    with FakeAbr() as abr:
+        for name, value in abr.settings.items():
+            setattr(settings, name, value)
+        settings.ABR_TIMEOUT_SECONDS = 2
+        yield abr

@@ -80,24 +80,31 @@ def _save_company(company: Company) -> None:
         raise
 
 
-@transaction.atomic
 def company_create(*, creator, company_name: str, country_code: str, abn: str | None = None,
                    acn: str | None = None, industry_code: str | None = None, **fields) -> Company:
-    """Create a company; the creator becomes its admin (joined via sign-up), on the free tier."""
+    """Create a company; the creator becomes its admin (joined via sign-up), on the free tier.
+
+    With an ABN, the ABR's details (legal name, business names, status, GST) fill the
+    company; they are looked up before the transaction opens, so no transaction waits on ABR.
+    """
     country = _country(country_code)
     abn, acn = compact_number(abn) or None, compact_number(acn) or None
     _validate({"abn": abn, "acn": acn, **fields}, country)
     if abn and Company.objects.filter(abn=abn).exists():
         raise Conflict(MESSAGE_ABN_TAKEN, fields={"abn": [MESSAGE_ABN_TAKEN]})
-
-    company = Company(
-        company_name=company_name, country=country, industry=_industry(industry_code), abn=abn, acn=acn,
-        created_by=creator, updated_by=creator, **fields,
+    abr_fields = _abr_fields(abn) if abn else {}
+    return _company_insert(
+        creator=creator, abr_fields=abr_fields, company_name=company_name, country=country,
+        industry=_industry(industry_code), abn=abn, acn=acn, **fields,
     )
-    if abn:
-        for field, value in _abr_fields(abn).items():
-            if field not in ("abn", "acn") or not getattr(company, field):
-                setattr(company, field, value)
+
+
+@transaction.atomic
+def _company_insert(*, creator, abr_fields: dict, **fields) -> Company:
+    company = Company(created_by=creator, updated_by=creator, **fields)
+    for field, value in abr_fields.items():
+        if field not in ("abn", "acn") or not getattr(company, field):
+            setattr(company, field, value)
     _save_company(company)
     CompanyCustomerDetails.objects.create(
         company=company, customer_tier_id=reference_id(CustomerTier, CustomerTier.FREE),

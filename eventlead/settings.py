@@ -107,6 +107,7 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 FRONTEND_BASE_URL = os.environ.get("FRONTEND_BASE_URL", "http://localhost:3000").rstrip("/")
 ABR_GUID = os.environ.get("ABR_GUID", "")
 ABR_BASE_URL = os.environ.get("ABR_BASE_URL", "https://abr.business.gov.au/json/")
+ABR_TIMEOUT_SECONDS = float(os.environ.get("ABR_TIMEOUT_SECONDS", "5"))
 
 # log.ApiRequest: on unless REQUEST_LOGGING=0; see logging_app/request_log.py.
 REQUEST_LOGGING = env_bool("REQUEST_LOGGING", True)

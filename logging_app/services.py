@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from email.utils import make_msgid
+
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -70,6 +73,8 @@ def email_deliver(delivery_id: int) -> bool:
     try:
         message = _builders[delivery.email_type](delivery)
         message.to = [delivery.recipient_email]
+        # Django only adds a Message-ID while sending; set it here to record it.
+        message.extra_headers.setdefault("Message-ID", make_msgid(domain=DNS_NAME))
         sent = message.send(fail_silently=False)
         if not sent:
             raise RuntimeError("the mail backend accepted no message")

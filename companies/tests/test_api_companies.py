@@ -224,3 +224,19 @@ def test_billing_details_are_admin_only_and_validated(auth_client, company, clie
               {"billingEmail": "accounts@acme.example", "billingPostalCode": "2000"})
     assert ok.status_code == 200 and ok.json()["billingEmail"] == "accounts@acme.example"
     assert member.get(f"/api/v1/companies/{cid}/organizer-details").status_code == 200
+
+
+def test_a_company_created_from_an_abn_gets_its_abr_details_and_the_next_lookup_is_cached(
+    auth_client, send, fake_abr
+):
+    response = send(auth_client, "post", "companies", {"companyName": "Harbourside", "countryCode": "AU",
+                                                       "abn": "51 824 753 556"})
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["abn"], body["legalEntityName"], body["abnStatus"]) == ("51824753556", "HARBOURSIDE EVENTS TRUST",
+                                                                         "Active")
+    assert body["abrLastVerifiedAt"] is not None and body["displayName"] == "HARBOURSIDE EVENTS TRUST"
+    assert fake_abr.request_count == 1
+    lookup = auth_client.get("/api/v1/abr/search?abn=51824753556").json()
+    assert lookup["cached"] is True and fake_abr.request_count == 1

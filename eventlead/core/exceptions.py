@@ -144,6 +144,9 @@ def api_exception_handler(exc, context):
     if isinstance(exc, drf.ValidationError):
         response.data = error_body(code, MESSAGE_VALIDATION, _fields(exc.detail), request)
     else:
-        message = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else str(exc)
+        detail = exc.detail
+        if isinstance(detail, dict):  # simplejwt: {"detail": ..., "code": ..., "messages": [...]}
+            detail = detail.get("detail", "")
+        message = str(detail) if not isinstance(detail, list) else " ".join(map(str, detail))
         response.data = error_body(code, message, None, request)
     return response

@@ -1,0 +1,41 @@
+"""Fixtures for the accounts tests that use real servers: SMTP on loopback and live HTTP."""
+
+import pytest
+
+from eventlead.testing.http import JsonHttpClient
+from eventlead.testing.smtp import LOOPBACK, LocalSmtpServer
+
+
+def _send_mail_to(settings, server: LocalSmtpServer) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = LOOPBACK
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SMTP server on loopback that Django's SMTP backend sends to."""
+    with LocalSmtpServer() as server:
+        _send_mail_to(settings, server)
+        yield server
+
+
+@pytest.fixture
+def stopped_smtp_server(settings):
+    """Django's SMTP backend pointed at a free port where no server listens (yet).
+
+    ``start()`` brings the server up on that same port, as a mail relay coming back would.
+    """
+    server = LocalSmtpServer()
+    _send_mail_to(settings, server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def http_api(live_server):
+    """An anonymous JSON client for ``/api/v1/`` on the live server, over real HTTP."""
+    return JsonHttpClient(f"{live_server.url}/api/v1")

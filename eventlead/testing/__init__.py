@@ -1,0 +1,1 @@
+"""Helpers for the test suite: real local servers and deliberately broken backends."""
