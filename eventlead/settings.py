@@ -188,6 +188,11 @@ SIMPLE_JWT = {
     "AUTH_TOKEN_CLASSES": ("accounts.jwt.VersionedAccessToken",),
 }
 
+# simplejwt's blacklist tables get one clean initial migration: their upstream history
+# alters a uniquely constrained column, which SQL Server refuses (simplejwt #615), and no
+# database predates this project.
+MIGRATION_MODULES = {"token_blacklist": "eventlead.db.token_blacklist_migrations"}
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
