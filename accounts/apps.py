@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
         from logging_app.models import EmailType
         from logging_app.services import register_email_builder
 
-        from . import emails
+        from . import emails, schema  # noqa: F401 - schema registers the OpenAPI auth extension
 
         register_email_builder(EmailType.EMAIL_VERIFICATION, emails.build_email_verification)
         register_email_builder(EmailType.SIGNUP_EXISTING_ACCOUNT, emails.build_signup_existing_account)

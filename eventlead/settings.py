@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "eventlead.core.context.RequestContextMiddleware",
     "logging_app.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,7 +134,13 @@ INSTALLED_APPS += [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
 ]
+
+# Browsers may call the API only from these origins (the web app); none by default.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+SERVE_API_DOCS = env_bool("SERVE_API_DOCS", True)
 
 REST_FRAMEWORK = {
     # camelCase on the wire happens here and nowhere else (ADR-003).

@@ -2,11 +2,18 @@
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .exceptions import MESSAGE_NOT_FOUND, MESSAGE_SERVER_ERROR, error_body
+
+
+class HealthOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "unavailable"])
+    database = serializers.ChoiceField(choices=["ok", "unreachable"])
 
 
 class HealthApi(APIView):
@@ -16,6 +23,7 @@ class HealthApi(APIView):
     authentication_classes = []
     throttle_classes = []
 
+    @extend_schema(responses={200: HealthOutput, 503: HealthOutput})
     def get(self, request):
         try:
             with connection.cursor() as cursor:

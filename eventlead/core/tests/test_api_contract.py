@@ -171,3 +171,21 @@ def test_reference_unknown_name_is_404(api_client):
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_cors_allows_only_configured_origins(api_client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.eventlead.example"]
+
+    allowed = api_client.get("/api/v1/health", HTTP_ORIGIN="https://app.eventlead.example")
+    refused = api_client.get("/api/v1/health", HTTP_ORIGIN="https://evil.example")
+
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.eventlead.example"
+    assert "Access-Control-Allow-Origin" not in refused
+
+
+def test_schema_declares_bearer_authentication(api_client):
+    schema = json.loads(api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
+
+    assert schema["components"]["securitySchemes"]["jwtAuth"] == {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert {"jwtAuth": []} in schema["paths"]["/api/v1/users/me"]["get"]["security"]
