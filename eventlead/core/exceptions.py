@@ -6,6 +6,7 @@ included, as ``{"error": {"code", "message", "fields"?, "requestId"}}`` (spec/ap
 
 import logging
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 MESSAGE_VALIDATION = "The request has invalid fields."
 MESSAGE_NOT_FOUND = "Not found."
 MESSAGE_SERVER_ERROR = "Something went wrong on our side. Quote the request id when reporting it."
+MESSAGE_UNAVAILABLE = "The service is briefly unavailable. Try again in a moment."
 
 
 class DomainError(Exception):
@@ -122,6 +124,11 @@ def _messages(value):
 def api_exception_handler(exc, context):
     """Render every error in the single shape of spec/api.md."""
     request = context.get("request")
+    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        # The database is unreachable: fail closed, quickly, and say it is temporary.
+        logger.error("Database unavailable during %s: %s", getattr(request, "path", "?"), exc)
+        return Response(error_body("service_unavailable", MESSAGE_UNAVAILABLE, None, request), status=503,
+                        headers={"Retry-After": "5"})
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, _fields(exc.fields) if exc.fields else None, request),

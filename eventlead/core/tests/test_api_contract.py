@@ -189,3 +189,18 @@ def test_schema_declares_bearer_authentication(api_client):
     assert schema["components"]["securitySchemes"]["jwtAuth"] == {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     assert {"jwtAuth": []} in schema["paths"]["/api/v1/users/me"]["get"]["security"]
+
+
+def test_an_unreachable_database_is_a_fast_503_in_the_error_shape(auth_client, monkeypatch):
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    response = auth_client.get("/api/v1/users/me")
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert "server closed" not in response.content.decode()
