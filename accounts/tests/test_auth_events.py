@@ -1,0 +1,49 @@
+"""Every event type of log.AuthEvent is written by the flow it names, with IP, agent and request id."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import credentials_check
+from logging_app.models import AuthEvent, AuthEventType
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_event_type_is_recorded(api_client, user, django_capture_on_commit_callbacks):
+    def post(path, body=None, token=None):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        with django_capture_on_commit_callbacks(execute=True):
+            return api_client.post(f"/api/v1/{path}", body or {}, format="json", HTTP_USER_AGENT="pytest-agent",
+                                   **headers)
+
+    password = "Correct-horse-battery-9"
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post("/api/v1/auth/signup", {"email": "ev@example.com", "password": "Long-enough-pass-1",
+                                                "firstName": "E", "lastName": "V"}, format="json")
+    post("auth/verify-email", {"token": re.search(r"token=([\w-]+)", mail.outbox[-1].body).group(1)})
+    tokens = post("auth/login", {"email": user.email, "password": password}).json()
+    tokens = post("auth/token/refresh", {"refresh": tokens["refresh"]}).json()
+    post("auth/logout", {"refresh": tokens["refresh"]}, token=tokens["access"])
+    tokens = post("auth/login", {"email": user.email, "password": password}).json()
+    post("auth/logout-all", token=tokens["access"])
+    tokens = post("auth/login", {"email": user.email, "password": password}).json()
+    new_password = "Changed-passphrase-31"
+    post("auth/password-change", {"currentPassword": password, "newPassword": new_password}, token=tokens["access"])
+    post("auth/password-reset", {"email": user.email})
+    post("auth/password-reset/confirm", {"token": re.search(r"token=([\w-]+)", mail.outbox[-1].body).group(1),
+                                         "newPassword": "Reset-passphrase-58"})
+    for _ in range(5):
+        post("auth/login", {"email": user.email, "password": "wrong-password-1"})
+    User.objects.filter(pk=user.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
+    credentials_check(email=user.email, password="Reset-passphrase-58")  # the lock has run out
+
+    recorded = set(AuthEvent.objects.values_list("event_type", flat=True))
+    assert recorded == set(AuthEventType.values)
+    login = AuthEvent.objects.filter(event_type="login_success").first()
+    assert (login.ip_address, login.user_agent, login.user_id) == ("127.0.0.1", "pytest-agent", user.pk)
+    assert login.request_id is not None
