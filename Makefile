@@ -26,7 +26,7 @@ test-sqlite: install
 	$(PYTEST)
 
 test-postgres: install
-	scripts/with-postgres $(PYTEST)
+	scripts/with-postgres $(PYTEST) -m "not browser"
 
 clean:
 	rm -rf $(VENV) var

@@ -3,9 +3,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from companies.models import UserCompany
-from eventlead.backoffice.options import HTTPS_URL_FIELDS, https_formfield
+from eventlead.backoffice.options import HTTPS_URL_FIELDS, NoRelatedEditingMixin, https_formfield
 from reference.models import UserRole, UserStatus
 
 from . import admin_actions
@@ -38,6 +39,7 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+    classes = ("records",)
     verbose_name_plural = "memberships"
 
     def get_queryset(self, request):
@@ -75,7 +77,7 @@ class UserAdminForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     form = UserAdminForm
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ("email", "full_name", "user_role", "status", "email_verified", "is_locked", "last_login",
@@ -115,7 +117,7 @@ class UserAdmin(admin.ModelAdmin):
         return type(form.__name__, (form,), {"actor": request.user})
 
     def save_model(self, request, obj, form, change):
-        admin_actions.user_admin_update(user=obj, actor=request.user)
+        admin_actions.user_admin_update(user=obj, actor=request.user, fields=form.changed_data)
 
     @admin.display(description="Name", ordering="last_name")
     def full_name(self, user):
@@ -127,8 +129,6 @@ class UserAdmin(admin.ModelAdmin):
 
     @admin.display(description="Two-factor sign-in")
     def two_factor(self, user):
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
         device = TOTPDevice.objects.filter(user=user, confirmed=True).only("last_used_at").first()
         if device is None:
             return "Not enrolled (enrols at the next back-office sign-in)"

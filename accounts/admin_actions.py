@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from auditing.services import activity_record, entity_snapshot_record, role_change_record, snapshot
 from logging_app.models import AuthEventType
@@ -30,9 +31,15 @@ def _locked_copy(user: User) -> tuple[User, dict]:
 
 
 @transaction.atomic
-def user_admin_update(*, user: User, actor: User) -> User:
-    """Save an admin's edit of ``user``: snapshot it, record a role change, and end the
-    sessions of a user who is no longer active."""
+def user_admin_update(*, user: User, actor: User, fields: list[str]) -> User:
+    """Save an admin's edit of ``fields`` of ``user``: snapshot it, record a role change, and
+    end the sessions of a user who is no longer active.
+
+    Only the edited fields are written, so a sign-in failure counted while the admin was
+    editing (``FailedLoginAttempts``) is not overwritten with the value the form was loaded with.
+    """
+    if not fields:
+        return user
     stored, before = _locked_copy(user)
     if user.pk == actor.pk:
         if user.user_role_id != reference_id(UserRole, UserRole.SYSTEM_ADMIN):
@@ -41,7 +48,8 @@ def user_admin_update(*, user: User, actor: User) -> User:
             raise ValidationError({"status": MESSAGE_OWN_STATUS})
     user.updated_by = actor
     user.full_clean(exclude=["password"])
-    user.save()
+    user.save(update_fields=[*fields, "updated_by", "updated_date"])
+    user.refresh_from_db()
     entity_snapshot_record(instance=user, old=before, actor=actor)
     if user.user_role_id != stored.user_role_id:
         role_change_record(user_id=user.pk, company_id=None, old_role_id=stored.user_role_id,
@@ -84,7 +92,8 @@ def user_suspend(*, user: User, actor: User) -> bool:
     """Suspend an active account and revoke every token it holds; False if it was not active."""
     if user.pk == actor.pk:
         raise ValidationError(MESSAGE_OWN_STATUS)
-    suspended = _status_change(user, actor, to=UserStatus.SUSPENDED, allowed_from=(UserStatus.ACTIVE, UserStatus.LOCKED))
+    suspended = _status_change(user, actor, to=UserStatus.SUSPENDED,
+                               allowed_from=(UserStatus.ACTIVE, UserStatus.LOCKED))
     if suspended:
         tokens_revoke_all(user=user)
     return suspended
@@ -115,8 +124,6 @@ def user_verification_resend(*, user: User) -> bool:
 @transaction.atomic
 def user_two_factor_reset(*, user: User, actor: User) -> int:
     """Remove ``user``'s TOTP devices (a lost phone): they enrol again at their next sign-in."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
     if removed:
         activity_record(action="admin_two_factor_reset", entity=user, actor=actor,

@@ -386,10 +386,8 @@ def password_reset_confirm(*, token: str, new_password: str, now: datetime | Non
 
 
 @transaction.atomic
-def password_change(
-    *, user: User, current_password: str, new_password: str, now: datetime | None = None
-) -> dict[str, str]:
-    """Change the password; every other session ends and this one gets a fresh pair."""
+def user_password_change(*, user: User, current_password: str, new_password: str, now: datetime | None = None) -> None:
+    """Change the password after checking the current one; every token of the user dies."""
     now = _now(now)
     if not user.check_password(current_password):
         raise ValidationFailed(fields={"currentPassword": [MESSAGE_WRONG_CURRENT_PASSWORD]})
@@ -398,6 +396,14 @@ def password_change(
     _password_set(user, new_password, now)
     auth_event_record(event_type=AuthEventType.PASSWORD_CHANGED, user=user)
     _audit_user_change(user, before, action="password_changed", actor=user)
+
+
+@transaction.atomic
+def password_change(
+    *, user: User, current_password: str, new_password: str, now: datetime | None = None
+) -> dict[str, str]:
+    """The API's change: every other session ends and this one gets a fresh token pair."""
+    user_password_change(user=user, current_password=current_password, new_password=new_password, now=now)
     return session_start(user=user, now=now)
 
 

@@ -57,7 +57,7 @@ def entity_snapshot_record(*, instance, old: dict | None, actor=None, operation:
         operation = Operation.INSERT if old is None else Operation.UPDATE
         if old is not None and new.get("IsDeleted") and not old.get("IsDeleted"):
             operation = Operation.SOFT_DELETE
-    model, key = {"User": (AuditUser, "user_id"), "Company": (AuditCompany, "company_id")}[type(instance).__name__]
+    model, key = {"User": (AuditUser, "user_id"), "Company": (AuditCompany, "company_id")}[instance._meta.object_name]
     return model.objects.create(
         **{key: instance.pk},
         operation=operation,
@@ -79,7 +79,7 @@ def activity_record(
         user_id=_actor_id(actor),
         company_id=company_id,
         action=action,
-        entity_type=type(entity).__name__ if not isinstance(entity, str) else entity,
+        entity_type=entity if isinstance(entity, str) else entity._meta.object_name,
         entity_id=str(getattr(entity, "pk", "") or ""),
         description=description[:500],
         old_values={k: v for k, v in (old_values or {}).items() if k not in SECRET_FIELDS} or None,

@@ -9,9 +9,10 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 
 from auditing.services import activity_record
 from configuration.forms import JSONObjectField
-from eventlead.backoffice.options import HTTPS_URL_FIELDS, https_formfield
+from eventlead.backoffice.options import HTTPS_URL_FIELDS, NoRelatedEditingMixin, https_formfield
 
 from . import admin_actions
+from .admin_actions import AbrRefresh
 from .models import (
     Company,
     CompanyBillingDetails,
@@ -33,6 +34,7 @@ RECORD_FIELDS = ("created_date", "updated_date", "is_deleted", "deleted_date")
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
+    classes = ("records",)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -66,7 +68,7 @@ class InvitationInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("role", "status", "invited_by")
 
 
-class DetailsInline(admin.StackedInline):
+class DetailsInline(NoRelatedEditingMixin, admin.StackedInline):
     """One of the company's detail records (at most one each)."""
 
     extra = 0
@@ -126,7 +128,7 @@ class CompanyForm(forms.ModelForm):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     form = CompanyForm
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ("company_name", "abn", "country", "tier", "gst_registered", "abr_last_verified_at", "is_deleted")
@@ -153,9 +155,6 @@ class CompanyAdmin(admin.ModelAdmin):
         ("Record", {"fields": RECORD_FIELDS}),
     )
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("country", "industry", "parent_company")
-
     def get_search_results(self, request, queryset, search_term):
         # "51 824 753 556" finds ABN 51824753556: an 11-digit number is looked up exactly.
         digits = re.sub(r"\s", "", search_term)
@@ -175,7 +174,7 @@ class CompanyAdmin(admin.ModelAdmin):
         return details.customer_tier if details else "—"
 
     def save_model(self, request, obj, form, change):
-        admin_actions.company_admin_update(company=obj, actor=request.user)
+        admin_actions.company_admin_update(company=obj, actor=request.user, fields=form.changed_data)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -185,9 +184,10 @@ class CompanyAdmin(admin.ModelAdmin):
             details.updated_by = request.user
             details.save()
             kind = type(details).__name__.removeprefix("Company").removesuffix("Details").lower()
+            changed = formset_changes(formset, details)
             activity_record(action=f"company_{kind}_details_updated", entity=details, actor=request.user,
                             company_id=details.company_id, description="Changed in the back office",
-                            new_values={field: str(getattr(details, field)) for field in formset_changes(formset, details)})
+                            new_values={field: str(getattr(details, field)) for field in changed})
         formset.save_m2m()
 
     @admin.action(description="Refresh ABR details", permissions=("change",))
@@ -195,7 +195,7 @@ class CompanyAdmin(admin.ModelAdmin):
         outcomes = Counter(
             admin_actions.company_abr_refresh(company=company, actor=request.user) for company in queryset
         )
-        refreshed = outcomes.pop(admin_actions.AbrRefresh.REFRESHED, 0) + outcomes.pop(admin_actions.AbrRefresh.UNCHANGED, 0)
+        refreshed = sum(outcomes.pop(done, 0) for done in (AbrRefresh.REFRESHED, AbrRefresh.UNCHANGED))
         self.message_user(request, f"Refreshed ABR details of {refreshed} compan{'ies' if refreshed != 1 else 'y'}.")
         for outcome, count in outcomes.items():
             self.message_user(request, f"{count} not refreshed: {outcome.value}.", messages.WARNING)

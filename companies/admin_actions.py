@@ -21,12 +21,18 @@ class AbrRefresh(enum.Enum):
 
 
 @transaction.atomic
-def company_admin_update(*, company: Company, actor) -> Company:
-    """Save an admin's edit of ``company`` with its ``audit.Company`` snapshot."""
+def company_admin_update(*, company: Company, actor, fields: list[str]) -> Company:
+    """Save an admin's edit of ``fields`` of ``company`` with its ``audit.Company`` snapshot.
+
+    Only the edited fields are written, so ABR details refreshed meanwhile are kept.
+    """
+    if not fields:
+        return company
     before = snapshot(Company.objects.select_for_update().get(pk=company.pk))
     company.updated_by = actor
     company.full_clean()
-    company.save()
+    company.save(update_fields=[*fields, "updated_by", "updated_date"])
+    company.refresh_from_db()
     entity_snapshot_record(instance=company, old=before, actor=actor)
     return company
 

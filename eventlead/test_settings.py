@@ -12,3 +12,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # No writer thread in tests: they flush the request log explicitly.
 REQUEST_LOG_FLUSH_SECONDS = 0
+# Tests that need the admin's second factor turn it on themselves.
+ADMIN_REQUIRE_2FA = False

@@ -1,0 +1,262 @@
+"""Building blocks of the back office's model admins.
+
+Read-only logs that stay fast at millions of rows (``LogAdmin``), tables whose rows cannot
+be deleted while other rows refer to them (``InUseProtectedAdmin``), and form details.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Max, Min, ProtectedError, Q, QuerySet, RestrictedError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import get_text_list
+
+from eventlead.db.estimates import table_row_estimate
+
+# Addresses typed without a scheme get https:// (Django 6's default, chosen now).
+HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def https_formfield(field, **kwargs):
+    """``ModelForm.Meta.formfield_callback`` for forms declared outside an admin (same choice)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
+MESSAGE_IN_USE = (
+    "{rows} cannot be deleted: still used by {users}. "
+    "Untick “Active” instead: an inactive row stays on the records that use it but is no longer offered."
+)
+
+
+class NoRelatedEditingMixin:
+    """Foreign-key widgets without their add, change and delete buttons (the view one stays).
+
+    Reference rows are edited on their own pages, not from a popup on a user's or company's.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+        return formfield
+
+
+# Counting large tables ------------------------------------------------------------------------
+
+
+
+class EstimatedCountPaginator(Paginator):
+    """Page through a large table without ``COUNT(*)`` over all of it.
+
+    An unfiltered list of a big PostgreSQL table takes the planner's estimate; anything else
+    is counted up to ``count_cap`` rows (``SELECT COUNT(*) FROM (... LIMIT cap)``), so the
+    cost of a page does not grow with the table. Past the cap the page links stop at the
+    cap: narrow the list with the date hierarchy, a filter or a search to reach older rows.
+    """
+
+    count_cap = 10_000
+
+    @cached_property
+    def count(self):
+        rows = self.object_list
+        if not rows.query.where and not rows.query.distinct:
+            estimate = table_row_estimate(rows.model, rows.db)
+            if estimate is not None and estimate > self.count_cap:
+                return estimate
+        return rows.order_by()[: self.count_cap].count()
+
+
+class CalendarQuerySet(QuerySet):
+    """A queryset whose ``dates()``/``datetimes()`` list every period from its first row to its last.
+
+    The admin's date hierarchy asks for the years, months or days that have rows, which
+    Django answers with ``SELECT DISTINCT date_trunc(...)`` over every matching row: over a
+    second per page at a million rows. The first and last dates (MIN and MAX) come from the
+    date column's index instead; the periods between them are listed from the calendar, so a
+    period without rows leads to an empty page rather than being left out.
+    """
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        return self._periods(field_name, kind, order, to_local=True)
+
+    def dates(self, field_name, kind, order="ASC"):
+        return self._periods(field_name, kind, order, to_local=False)
+
+    def _periods(self, field_name, kind, order, *, to_local):
+        bounds = self.order_by().aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        first, last = (
+            timezone.localtime(value).date() if to_local and isinstance(value, datetime.datetime) else value
+            for value in (bounds["first"], bounds["last"])
+        )
+        periods = list(_calendar(first, last, kind))
+        if to_local:
+            periods = [timezone.make_aware(datetime.datetime.combine(day, datetime.time())) for day in periods]
+        return periods if order == "ASC" else periods[::-1]
+
+
+def _calendar(first: datetime.date, last: datetime.date, kind: str):
+    """The first day of each year, month or day from ``first`` to ``last``."""
+    if kind == "year":
+        yield from (datetime.date(year, 1, 1) for year in range(first.year, last.year + 1))
+    elif kind == "month":
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            yield datetime.date(year, month, 1)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    elif kind == "day":
+        yield from (first + datetime.timedelta(days=n) for n in range((last - first).days + 1))
+    else:
+        raise ValueError(f"No calendar for {kind!r}.")
+
+
+# Read-only logs -----------------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Anyone in the back office may read these rows; nobody, superuser included, may alter them.
+
+    ``User.has_perm`` grants a system admin everything, so the three write permissions are
+    refused here rather than through Django's permission tables.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LogAdmin(ReadOnlyAdmin):
+    """A ``log`` or ``audit`` table: read-only, newest first, no full count, indexed searches,
+    and a date hierarchy drawn from the first and last dates (``CalendarQuerySet``).
+
+    The search box takes a request id (UUID), an email address or free text: an id or an
+    address is looked up exactly on its (indexed) column, anything else goes to
+    ``search_fields`` as usual.
+    """
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    # The primary key follows insertion order: newest first straight from its index.
+    ordering = ("-id",)
+    list_per_page = 50
+    request_id_field: str | None = "request_id"
+    email_search_fields: tuple[str, ...] = ()
+    search_help_text = "A request id, an email address, or text"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return CalendarQuerySet(model=rows.model, query=rows.query.chain(), using=rows._db, hints=rows._hints)
+
+    def get_search_results(self, request, queryset, search_term):
+        from accounts.models import normalize_email
+
+        term = search_term.strip()
+        if self.request_id_field:
+            try:
+                return queryset.filter(**{self.request_id_field: uuid.UUID(term)}), False
+            except ValueError:
+                pass
+        if "@" in term and " " not in term and self.email_search_fields:
+            email = normalize_email(term)
+            matches = Q.create([(field, email) for field in self.email_search_fields], connector=Q.OR)
+            return queryset.filter(matches), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+# Rows in use ----------------------------------------------------------------------------------
+
+
+def in_use_by(model, pks) -> list[str]:
+    """Name the tables whose rows refer to any of ``pks`` (one EXISTS query per reference).
+
+    Asking before deleting avoids Django's deletion collector, which loads every referring
+    row, and for a status used by a million users would read them all.
+    """
+    users = []
+    for relation in model._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one)):
+            continue
+        related = relation.related_model
+        if related._base_manager.filter(**{f"{relation.field.name}__in": list(pks)}).exists():
+            name = str(related._meta.verbose_name_plural)
+            if name not in users:
+                users.append(name)
+    return users
+
+
+def _in_use_message(model, rows, users) -> str:
+    names = get_text_list([f"“{row}”" for row in rows], "and")
+    rows = f"{model._meta.verbose_name.capitalize()} {names}"
+    return MESSAGE_IN_USE.format(rows=rows, users=get_text_list(users, "and"))
+
+
+def delete_unused_selected(modeladmin, request, queryset):
+    """Django's "Delete selected" when none of the rows is in use; otherwise say why not."""
+    rows = list(queryset)
+    users = modeladmin.rows_in_use(rows)
+    if users:
+        modeladmin.message_user(request, _in_use_message(modeladmin.model, rows, users), messages.ERROR)
+        return None
+    try:
+        return delete_selected(modeladmin, request, queryset)
+    except (ProtectedError, RestrictedError):
+        # A row became used between the check and the delete.
+        modeladmin.message_user(request, _in_use_message(modeladmin.model, rows, ["other records"]), messages.ERROR)
+        return None
+
+
+delete_unused_selected.allowed_permissions = ("delete",)
+delete_unused_selected.short_description = delete_selected.short_description
+
+
+class InUseProtectedAdmin(admin.ModelAdmin):
+    """Refuse, with a message that suggests deactivating, to delete a row other rows refer to."""
+
+    def rows_in_use(self, rows) -> list[str]:
+        """Name what still uses any of ``rows``; empty when they may be deleted."""
+        return in_use_by(self.model, [row.pk for row in rows])
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions[name] = (delete_unused_selected, name, description)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_delete_permission(request, obj):
+            users = self.rows_in_use([obj])
+            if users:
+                return self._refuse(request, obj, users)
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (ProtectedError, RestrictedError):
+            return self._refuse(request, obj, ["other records"])
+
+    def _refuse(self, request, obj, users):
+        self.message_user(request, _in_use_message(self.model, [obj], users), messages.ERROR)
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk], current_app=self.admin_site.name)
+        )

@@ -1,0 +1,149 @@
+"""The back office in a real browser: Debian's Chromium, driven by Playwright, on a live server.
+
+An admin signs in with email, password and a TOTP code (enrolling on this first sign-in),
+changes ``auth.access_token_minutes``, and the next access token the API issues carries
+the new lifetime. A log table has no "Add" button. Screenshots of the settings list and a
+user page go to ``docs/images/`` for the README.
+
+Needs ``pip install playwright`` and ``apt-get install chromium`` (Playwright's own browser
+download is not used). Without them the test is skipped, unless ``REQUIRE_BROWSER=1``
+(CI), where their absence fails it.
+"""
+
+import base64
+import json
+import os
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+# The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; other runs keep theirs in a
+# temporary folder, so a test run leaves the work tree as it was.
+SCREENSHOTS = (
+    Path(settings.BASE_DIR) / "docs" / "images"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "eventlead-screenshots"
+)
+ADMIN_EMAIL, USER_EMAIL = "admin@example.com", "member@example.com"
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sync_playwright():
+    """Playwright's sync entry point, or a skip (a failure under REQUIRE_BROWSER=1) saying what is missing."""
+    missing = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "the Python package playwright is not installed (pip install playwright)"
+    if missing is None and not CHROMIUM.exists():
+        missing = f"Chromium is not at {CHROMIUM} (apt-get install -y chromium)"
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(f"BROWSER TEST SKIPPED: {missing}")
+    return sync_playwright
+
+
+def totp_code(secret: str) -> str:
+    """The current code for a base32 secret as the enrolment page shows it (in groups of four)."""
+    from django_otp.oath import totp
+
+    return f"{totp(base64.b32decode(secret.replace(' ', ''))):06d}"
+
+
+def token_lifetime_minutes(base_url: str, password: str) -> int:
+    """Sign in over the API and return the access token's lifetime (exp - iat) in whole minutes.
+
+    simplejwt stamps ``exp`` from the refresh token's clock and ``iat`` from the access
+    token's, a moment later, and both are whole seconds: exp - iat may be a second short.
+    """
+    request = urllib.request.Request(
+        f"{base_url}/api/v1/auth/login",
+        data=json.dumps({"email": USER_EMAIL, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (the live test server)
+        access = json.load(response)["access"]
+    payload = access.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return round((claims["exp"] - claims["iat"]) / 60)
+
+
+def _people(make_user, password):
+    """The admin who signs in, and a member of a company whose page is photographed."""
+    from accounts.models import User
+    from companies.models import Company, UserCompany
+    from reference.models import Country, JoinedVia, UserCompanyRole, UserCompanyStatus
+    from reference.selectors import reference_id
+
+    User.objects.create_superuser(ADMIN_EMAIL, password, first_name="Alex", last_name="Admin")
+    member = make_user(USER_EMAIL, first_name="Mia", last_name="Nguyen", phone="0412 345 678",
+                       role_title="Events manager")
+    company = Company.objects.create(company_name="Harbourside Expos", country=Country.objects.get(country_code="AU"))
+    UserCompany.objects.create(
+        user=member, company=company, is_primary=True,
+        role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN),
+        status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
+        joined_via_id=reference_id(JoinedVia, JoinedVia.SIGNUP),
+    )
+    return member
+
+
+def test_an_admin_changes_the_token_lifetime_in_the_browser_and_the_api_follows(
+    live_server, settings, make_user, password
+):
+    sync_playwright = _sync_playwright()
+    settings.ADMIN_REQUIRE_2FA = True
+    member = _people(make_user, password)
+    base = live_server.url
+    # Everything the test needs from the database is read above: inside Playwright's sync API an
+    # event loop is running, and Django refuses ORM calls there.
+    assert token_lifetime_minutes(base, password) == 15
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        try:
+            # Sign in: password, then enrol the authenticator with the secret the page shows.
+            page.goto(f"{base}/admin/")
+            page.fill("#id_username", ADMIN_EMAIL)
+            page.fill("#id_password", password)
+            page.click("input[type=submit]")
+            page.wait_for_url("**/admin/two-factor/**")
+            secret = page.inner_text("#totp-secret")
+            assert page.locator("#totp-qr svg").count() == 1
+            page.fill("#id_code", totp_code(secret))
+            page.click("#two-factor-form input[type=submit]")
+            page.wait_for_url(f"{base}/admin/")
+            assert "System administration" in page.inner_text("#content")
+
+            # Change the access-token lifetime.
+            page.goto(f"{base}/admin/configuration/appsetting/")
+            page.screenshot(path=str(SCREENSHOTS / "admin-settings.png"), full_page=True)
+            page.click("text=auth.access_token_minutes")
+            page.fill("#id_setting_value", "42")
+            page.click("input[name=_save]")
+            assert "was changed successfully" in page.inner_text(".messagelist")
+
+            # A log table offers no way to add a row.
+            page.goto(f"{base}/admin/logging_app/authevent/")
+            assert page.locator("#content-main .object-tools .addlink").count() == 0
+            page.goto(f"{base}/admin/configuration/validationrule/")
+            assert page.locator("#content-main .object-tools .addlink").count() == 1  # the check can fail
+
+            page.goto(f"{base}/admin/accounts/user/{member.pk}/change/")
+            page.screenshot(path=str(SCREENSHOTS / "admin-user.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert token_lifetime_minutes(base, password) == 42
