@@ -35,3 +35,22 @@ def test_table_list_has_our_schemas_and_no_catalog_tables():
         names = {table.name for table in connection.introspection.get_table_list(cursor)}
     assert {"dbo.User", "ref.Country", "audit.User", "cache.ABRSearch", "django_migrations"} <= names
     assert not any(name.startswith("pg_") for name in names)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_creates_the_cache_table_the_throttles_use(settings):
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                   "LOCATION": "throttle_cache_probe"}}
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS throttle_cache_probe")
+
+    call_command("migrate", verbosity=0)
+
+    assert "throttle_cache_probe" in connection.introspection.table_names()
+    caches["default"].set("k", "v")
+    assert caches["default"].get("k") == "v"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE throttle_cache_probe")
