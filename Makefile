@@ -23,7 +23,7 @@ run: install
 test: test-sqlite test-postgres
 
 test-sqlite: install
-	$(PYTEST)
+	$(PYTEST) -m "not fuzz"
 
 test-postgres: install
 	scripts/with-postgres $(PYTEST) -m "not browser"

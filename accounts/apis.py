@@ -1,6 +1,6 @@
 """The accounts API: each view parses input, calls a service, serializes the result."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -58,7 +58,14 @@ class LoginApi(PublicApi):
     throttle_classes = [SettingRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=s.LoginInput, responses={200: s.LoginOutput})
+    @extend_schema(
+        request=s.LoginInput,
+        responses={
+            200: s.LoginOutput,
+            401: OpenApiResponse(description="invalid_credentials: wrong email or password, or a locked account."),
+            403: OpenApiResponse(description="email_not_verified: the password was right; verify the email first."),
+        },
+    )
     def post(self, request):
         user, tokens = services.user_login(**_valid(s.LoginInput, request))
         return Response({**tokens, "user": _user_body(user)})
@@ -68,7 +75,13 @@ class TokenRefreshApi(PublicApi):
     throttle_classes = [SettingRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=s.RefreshInput, responses={200: s.TokenPairOutput})
+    @extend_schema(
+        request=s.RefreshInput,
+        responses={
+            200: s.TokenPairOutput,
+            401: OpenApiResponse(description="token_invalid: the refresh token is expired, rotated or revoked."),
+        },
+    )
     def post(self, request):
         return Response(services.token_refresh(raw_refresh=_valid(s.RefreshInput, request)["refresh"]))
 

@@ -1,18 +1,22 @@
 """The companies API: companies, details, members and invitations."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.apis import PublicApi
-from accounts.serializers import TokenPairOutput
+from reference.models import UserInvitationStatus
 
 from . import invitations, selectors, services
 from . import serializers as s
 from .access import membership_get, require_admin
 from .models import UserCompany
+
+LAST_ADMIN = OpenApiResponse(description="conflict: the last active company admin cannot be demoted or removed.")
+NOT_PENDING = OpenApiResponse(description="conflict: the invitation is no longer pending.")
 
 
 def _valid(serializer_class, request, **kwargs) -> dict:
@@ -31,7 +35,10 @@ class CompanyListApi(APIView):
         memberships = selectors.memberships_of_user(user=request.user)
         return Response([_company_body(m.company, m.role.code) for m in memberships])
 
-    @extend_schema(request=s.CompanyCreateInput, responses={201: s.CompanyOutput})
+    @extend_schema(
+        request=s.CompanyCreateInput,
+        responses={201: s.CompanyOutput, 409: OpenApiResponse(description="conflict: the ABN belongs to a company.")},
+    )
     def post(self, request):
         company = services.company_create(creator=request.user, **_valid(s.CompanyCreateInput, request))
         return Response(_company_body(company, "company_admin"), status=status.HTTP_201_CREATED)
@@ -105,7 +112,7 @@ class MemberListApi(APIView):
 
 
 class MemberDetailApi(APIView):
-    @extend_schema(request=s.MemberRoleInput, responses={200: s.MemberOutput})
+    @extend_schema(request=s.MemberRoleInput, responses={200: s.MemberOutput, 409: LAST_ADMIN})
     def patch(self, request, company_id, user_company_id):
         require_admin(membership_get(user=request.user, company_id=company_id))
         data = _valid(s.MemberRoleInput, request)
@@ -115,7 +122,7 @@ class MemberDetailApi(APIView):
         )
         return Response(s.MemberOutput(selectors.company_members(company_id=company_id).get(pk=target.pk)).data)
 
-    @extend_schema(request=s.MemberRemoveInput, responses={200: s.MemberOutput})
+    @extend_schema(request=s.MemberRemoveInput, responses={200: s.MemberOutput, 409: LAST_ADMIN})
     def delete(self, request, company_id, user_company_id):
         require_admin(membership_get(user=request.user, company_id=company_id))
         target = services.member_remove(
@@ -126,13 +133,28 @@ class MemberDetailApi(APIView):
 
 
 class InvitationListApi(APIView):
-    @extend_schema(responses={200: s.InvitationOutput(many=True)})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, OpenApiParameter.QUERY, description="Only invitations with this status.",
+                enum=[UserInvitationStatus.PENDING, UserInvitationStatus.ACCEPTED, UserInvitationStatus.DECLINED,
+                      UserInvitationStatus.EXPIRED, UserInvitationStatus.CANCELLED],
+            )
+        ],
+        responses={200: s.InvitationOutput(many=True)},
+    )
     def get(self, request, company_id):
         require_admin(membership_get(user=request.user, company_id=company_id))
         rows = selectors.company_invitations(company_id=company_id, status=request.query_params.get("status"))
         return Response(s.InvitationOutput(rows, many=True).data)
 
-    @extend_schema(request=s.InvitationCreateInput, responses={201: s.InvitationOutput})
+    @extend_schema(
+        request=s.InvitationCreateInput,
+        responses={
+            201: s.InvitationOutput,
+            409: OpenApiResponse(description="conflict: a pending invitation or an active membership exists."),
+        },
+    )
     def post(self, request, company_id):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)
@@ -143,7 +165,14 @@ class InvitationListApi(APIView):
 
 
 class InvitationResendApi(APIView):
-    @extend_schema(request=None, responses={200: s.InvitationOutput})
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.InvitationOutput,
+            409: NOT_PENDING,
+            429: OpenApiResponse(description="throttled: the resend limit or cooldown (email settings) applies."),
+        },
+    )
     def post(self, request, company_id, invitation_id):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)
@@ -154,7 +183,7 @@ class InvitationResendApi(APIView):
 
 
 class InvitationCancelApi(APIView):
-    @extend_schema(request=s.ReasonInput, responses={200: s.InvitationOutput})
+    @extend_schema(request=s.ReasonInput, responses={200: s.InvitationOutput, 409: NOT_PENDING})
     def post(self, request, company_id, invitation_id):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)
@@ -176,7 +205,16 @@ class InvitationAcceptApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(request=s.InvitationAcceptInput, responses={200: s.MemberOutput, 201: TokenPairOutput})
+    @extend_schema(
+        request=s.InvitationAcceptInput,
+        responses={
+            200: s.InvitationAcceptOutput,
+            201: s.InvitationAcceptNewAccountOutput,
+            400: OpenApiResponse(description="token_invalid or token_expired; validation_error for a new account."),
+            403: OpenApiResponse(description="permission_denied: signed in as an account the invitation is not for."),
+            409: OpenApiResponse(description="conflict: already a member, or an account exists: sign in to accept."),
+        },
+    )
     def post(self, request, token):
         data = _valid(s.InvitationAcceptInput, request)
         membership, tokens = invitations.invitation_accept(token=token, user=request.user, **data)

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from accounts.serializers import TokenPairOutput
+
 from .models import Company, CompanyBillingDetails, CompanyOrganizerDetails, UserCompany, UserInvitation
 
 class CompanyUpdateInput(serializers.Serializer):
@@ -32,7 +34,7 @@ class CompanyOutput(serializers.ModelSerializer):
     company_id = serializers.IntegerField(source="id")
     display_name = serializers.CharField()
     country_code = serializers.CharField(source="country.country_code")
-    industry_code = serializers.CharField(source="industry.industry_code", default=None)
+    industry_code = serializers.CharField(source="industry.industry_code", default=None, allow_null=True)
     role = serializers.SerializerMethodField()
 
     class Meta:
@@ -146,3 +148,15 @@ class InvitationAcceptInput(serializers.Serializer):
     password = serializers.CharField(max_length=256, trim_whitespace=False, write_only=True, required=False)
     first_name = serializers.CharField(max_length=100, required=False)
     last_name = serializers.CharField(max_length=100, required=False)
+
+
+class InvitationAcceptOutput(serializers.Serializer):
+    """The invitee's new membership (a signed-in invitee)."""
+
+    membership = MemberOutput()
+
+
+class InvitationAcceptNewAccountOutput(TokenPairOutput):
+    """The membership and the first token pair of the account the acceptance created."""
+
+    membership = MemberOutput()

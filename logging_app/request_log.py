@@ -17,7 +17,7 @@ import time
 from collections import deque
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 
@@ -61,17 +61,37 @@ class RequestLogBuffer:
                     break
                 try:
                     ApiRequest.objects.bulk_create([ApiRequest(**row) for row in batch])
-                except DatabaseError:
+                except (OperationalError, InterfaceError):
                     logger.exception("Could not write %d request log rows; keeping them for the next flush", len(batch))
                     with self._lock:
                         room = self.capacity - len(self._rows)
                         self._rows.extendleft(reversed(batch[:room]))
                         self.dropped += max(0, len(batch) - room)
                     break
+                except DatabaseError:
+                    # The database is up but refuses some row: write the batch row by row,
+                    # so one bad row is dropped (and counted) instead of blocking every flush.
+                    written += self._write_one_by_one(batch)
+                    continue
                 written += len(batch)
         if self.dropped > self._reported_dropped:
             logger.warning("Request log buffer full: %d rows dropped so far", self.dropped)
             self._reported_dropped = self.dropped
+        return written
+
+    def _write_one_by_one(self, batch: list[dict]) -> int:
+        from .models import ApiRequest
+
+        written = 0
+        for row in batch:
+            try:
+                ApiRequest.objects.create(**row)
+                written += 1
+            except (OperationalError, InterfaceError):
+                raise
+            except DatabaseError:
+                logger.exception("Dropped a request log row the database refused: %s %s", row.get("method"), row.get("path"))
+                self.dropped += 1
         return written
 
     def clear(self) -> None:
@@ -150,18 +170,27 @@ def _row(request, response, duration_ms: int) -> dict:
     return {
         "request_id": request.request_id,
         "method": request.method[:10],
-        "path": redact_path(request.path)[:500],
-        "query_string": redact_query(request.META.get("QUERY_STRING", ""))[:2000],
+        "path": _text(redact_path(request.path), 500),
+        "query_string": _text(redact_query(request.META.get("QUERY_STRING", "")), 2000),
         "status_code": response.status_code,
         "duration_ms": duration_ms,
         "user_id": user.pk if getattr(user, "is_authenticated", False) else None,
         "company_id": company_id,
         "ip_address": _ip(request),
-        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:500],
+        "user_agent": _text(request.META.get("HTTP_USER_AGENT", ""), 500),
         "request_bytes": int(request.META.get("CONTENT_LENGTH") or 0),
         "response_bytes": len(response.content) if not response.streaming else 0,
         "created_date": timezone.now(),
     }
+
+
+def _text(value: str, limit: int) -> str:
+    """Cut ``value`` to its column and replace any NUL character.
+
+    PostgreSQL refuses NUL in text and the writer keeps a failed batch for the next flush, so
+    one such row (a request for ``/api/v1/reference/a%00b``) would stop all request logging.
+    """
+    return value.replace("\x00", "\ufffd")[:limit]
 
 
 def _ip(request):

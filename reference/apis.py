@@ -39,13 +39,22 @@ def _serializer_for(model):
 SERIALIZERS = {name: _serializer_for(model) for name, model in TABLES.items()}
 
 
+class ReferenceRowOutput(serializers.Serializer):
+    """The columns every reference table shares; each table adds its own (countries: countryCode, taxRate, ...)."""
+
+    code = serializers.CharField()
+    display_name = serializers.CharField()
+    description = serializers.CharField()
+    sort_order = serializers.IntegerField()
+
+
 class ReferenceListApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
     @extend_schema(
         parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(TABLES))],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: ReferenceRowOutput(many=True)},
     )
     def get(self, request, name):
         if name not in TABLES:

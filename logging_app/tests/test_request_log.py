@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError
+from django.db import OperationalError
 from django.utils import timezone
 
 from logging_app.models import ApiRequest, ApplicationError, AuthEvent
@@ -66,7 +66,7 @@ def test_a_failed_write_keeps_the_rows_for_the_next_flush(monkeypatch):
     buffer.add(row)
 
     def refuse(*args, **kwargs):
-        raise DatabaseError("database is down")
+        raise OperationalError("database is down")
 
     monkeypatch.setattr(ApiRequest.objects, "bulk_create", refuse)
     assert buffer.flush() == 0 and buffer.pending() == 1
@@ -107,3 +107,30 @@ def test_purge_logs_removes_old_log_rows_in_batches_and_keeps_audit_rows():
 
     assert list(AuthEvent.objects.values_list("email", flat=True)) == ["recent@x.org"]
     assert ActivityLog.objects.count() == 1
+
+
+def test_a_row_the_database_refuses_is_dropped_and_the_rest_are_written():
+    from django.db import DataError
+
+    buffer = RequestLogBuffer(capacity=10, batch_size=10, flush_seconds=0)
+    good = dict(request_id="6f1c3c9e-9d4e-4a7e-8a51-1f2b3c4d5e6f", method="GET", path="/api/v1/health",
+                status_code=200, duration_ms=1, created_date=timezone.now())
+    for path in ("/api/v1/a", "/api/v1/bad", "/api/v1/c"):
+        buffer.add({**good, "path": path})
+    original_create = ApiRequest.objects.create
+
+    def refuse_bad(**row):
+        if row["path"] == "/api/v1/bad":
+            raise DataError("invalid byte sequence")
+        return original_create(**row)
+
+    def refuse_batch(*args, **kwargs):
+        raise DataError("invalid byte sequence")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ApiRequest.objects, "bulk_create", refuse_batch)
+        patch.setattr(ApiRequest.objects, "create", refuse_bad)
+        assert buffer.flush() == 2
+
+    assert sorted(ApiRequest.objects.values_list("path", flat=True)) == ["/api/v1/a", "/api/v1/c"]
+    assert (buffer.pending(), buffer.dropped) == (0, 1)

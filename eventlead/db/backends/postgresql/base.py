@@ -19,10 +19,10 @@ class DatabaseOperations(operations.DatabaseOperations):
 class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
     sql_create_schema = 'CREATE SCHEMA IF NOT EXISTS "%(name)s"'
 
-    def _delete_index_sql(self, model, name, sql=None):
+    def _delete_index_sql(self, model, name, sql=None, concurrently=False):
         # DROP INDEX names no table, so an index in a schema off the search path ("dbo")
         # must be named with its schema, or IF EXISTS silently drops nothing.
-        statement = super()._delete_index_sql(model, name, sql)
+        statement = super()._delete_index_sql(model, name, sql, concurrently=concurrently)
         schema_name, _ = naming.split_table(model._meta.db_table)
         if schema_name:
             statement.parts["name"] = f'"{schema_name}".{self.quote_name(name)}'
