@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from companies.models import UserCompany
-from eventlead.backoffice.options import HTTPS_URL_FIELDS, NoRelatedEditingMixin, https_formfield
+from eventlead.backoffice.options import (
+    HTTPS_URL_FIELDS,
+    NoRelatedEditingMixin,
+    ReadOnlyPermissionsMixin,
+    https_formfield,
+)
 from reference.models import UserRole, UserStatus
 
 from . import admin_actions
@@ -30,7 +35,7 @@ class EmailVerifiedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyPermissionsMixin, admin.TabularInline):
     """The user's companies, read-only: memberships change through the company's own flows."""
 
     model = UserCompany
@@ -44,15 +49,6 @@ class MembershipInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("company", "role", "status", "joined_via")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class UserAdminForm(forms.ModelForm):

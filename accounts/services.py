@@ -115,19 +115,19 @@ def user_signup(*, email: str, password: str, first_name: str, last_name: str) -
     return None
 
 
-def email_verification_token_issue(*, user: User, now: datetime | None = None) -> str:
-    """Issue a verification token for ``user``; every older unused one stops working."""
-    now = _now(now)
+def _one_time_token_issue(model, *, user: User, lifetime: timedelta, now: datetime, **fields) -> str:
+    """Store the hash of a new token for ``user``; every older unused one stops working."""
     token, token_hash = new_token()
     with transaction.atomic():
-        UserEmailVerificationToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
-        UserEmailVerificationToken.objects.create(
-            user=user,
-            token_hash=token_hash,
-            expires_at=now + timedelta(hours=get_setting("auth.email_verification_hours")),
-            created_date=now,
-        )
+        model.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+        model.objects.create(user=user, token_hash=token_hash, expires_at=now + lifetime, created_date=now, **fields)
     return token
+
+
+def email_verification_token_issue(*, user: User, now: datetime | None = None) -> str:
+    """Issue a verification token valid ``auth.email_verification_hours``."""
+    lifetime = timedelta(hours=get_setting("auth.email_verification_hours"))
+    return _one_time_token_issue(UserEmailVerificationToken, user=user, lifetime=lifetime, now=_now(now))
 
 
 def email_verification_resend(*, email: str) -> None:
@@ -324,19 +324,11 @@ def session_logout_all(*, user: User) -> None:
 
 
 def password_reset_token_issue(*, user: User, requested_ip: str | None = None, now: datetime | None = None) -> str:
-    """Issue a reset token; older unused ones stop working."""
-    now = _now(now)
-    token, token_hash = new_token()
-    with transaction.atomic():
-        UserPasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
-        UserPasswordResetToken.objects.create(
-            user=user,
-            token_hash=token_hash,
-            expires_at=now + timedelta(minutes=get_setting("auth.password_reset_minutes")),
-            requested_ip=requested_ip,
-            created_date=now,
-        )
-    return token
+    """Issue a reset token valid ``auth.password_reset_minutes``."""
+    lifetime = timedelta(minutes=get_setting("auth.password_reset_minutes"))
+    return _one_time_token_issue(
+        UserPasswordResetToken, user=user, lifetime=lifetime, now=_now(now), requested_ip=requested_ip
+    )
 
 
 @transaction.atomic

@@ -9,7 +9,12 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 
 from auditing.services import activity_record
 from configuration.forms import JSONObjectField
-from eventlead.backoffice.options import HTTPS_URL_FIELDS, NoRelatedEditingMixin, https_formfield
+from eventlead.backoffice.options import (
+    HTTPS_URL_FIELDS,
+    NoRelatedEditingMixin,
+    ReadOnlyPermissionsMixin,
+    https_formfield,
+)
 
 from . import admin_actions
 from .admin_actions import AbrRefresh
@@ -31,19 +36,10 @@ ABR_FIELDS = (
 RECORD_FIELDS = ("created_date", "updated_date", "is_deleted", "deleted_date")
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyPermissionsMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     classes = ("records",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MemberInline(ReadOnlyInline):

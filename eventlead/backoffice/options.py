@@ -128,7 +128,7 @@ def _calendar(first: datetime.date, last: datetime.date, kind: str):
 # Read-only logs -----------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyPermissionsMixin:
     """Anyone in the back office may read these rows; nobody, superuser included, may alter them.
 
     ``User.has_perm`` grants a system admin everything, so the three write permissions are
@@ -143,6 +143,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
+    """A model admin whose rows can be read but never added, changed or deleted."""
 
 
 class LogAdmin(ReadOnlyAdmin):
