@@ -6,6 +6,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from eventlead.core.apis import validated_input
+
 from . import serializers as s
 from . import services
 from .selectors import user_memberships
@@ -32,7 +34,7 @@ class SignupApi(PublicApi):
 
     @extend_schema(request=s.SignupInput, responses={202: s.AcceptedOutput})
     def post(self, request):
-        data = _valid(s.SignupInput, request)
+        data = validated_input(s.SignupInput, request)
         services.user_signup(**data)
         return Response({"detail": MESSAGE_EMAIL_SENT}, status=status.HTTP_202_ACCEPTED)
 
@@ -40,7 +42,7 @@ class SignupApi(PublicApi):
 class VerifyEmailApi(PublicApi):
     @extend_schema(request=s.TokenInput, responses={200: s.VerifiedOutput})
     def post(self, request):
-        services.email_verify(token=_valid(s.TokenInput, request)["token"])
+        services.email_verify(token=validated_input(s.TokenInput, request)["token"])
         return Response({"verified": True})
 
 
@@ -50,7 +52,7 @@ class VerifyEmailResendApi(PublicApi):
 
     @extend_schema(request=s.EmailInput, responses={202: s.AcceptedOutput})
     def post(self, request):
-        services.email_verification_resend(email=_valid(s.EmailInput, request)["email"])
+        services.email_verification_resend(email=validated_input(s.EmailInput, request)["email"])
         return Response({"detail": MESSAGE_EMAIL_SENT}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -67,7 +69,7 @@ class LoginApi(PublicApi):
         },
     )
     def post(self, request):
-        user, tokens = services.user_login(**_valid(s.LoginInput, request))
+        user, tokens = services.user_login(**validated_input(s.LoginInput, request))
         return Response({**tokens, "user": _user_body(user)})
 
 
@@ -83,7 +85,7 @@ class TokenRefreshApi(PublicApi):
         },
     )
     def post(self, request):
-        return Response(services.token_refresh(raw_refresh=_valid(s.RefreshInput, request)["refresh"]))
+        return Response(services.token_refresh(raw_refresh=validated_input(s.RefreshInput, request)["refresh"]))
 
 
 class LogoutApi(APIView):
@@ -91,7 +93,7 @@ class LogoutApi(APIView):
 
     @extend_schema(request=s.RefreshInput, responses={204: None})
     def post(self, request):
-        services.session_logout(user=request.user, raw_refresh=_valid(s.RefreshInput, request)["refresh"])
+        services.session_logout(user=request.user, raw_refresh=validated_input(s.RefreshInput, request)["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -110,7 +112,7 @@ class PasswordResetApi(PublicApi):
 
     @extend_schema(request=s.EmailInput, responses={202: s.AcceptedOutput})
     def post(self, request):
-        services.password_reset_request(email=_valid(s.EmailInput, request)["email"])
+        services.password_reset_request(email=validated_input(s.EmailInput, request)["email"])
         return Response({"detail": MESSAGE_EMAIL_SENT}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -120,7 +122,7 @@ class PasswordResetConfirmApi(PublicApi):
 
     @extend_schema(request=s.PasswordResetConfirmInput, responses={200: s.AcceptedOutput})
     def post(self, request):
-        services.password_reset_confirm(**_valid(s.PasswordResetConfirmInput, request))
+        services.password_reset_confirm(**validated_input(s.PasswordResetConfirmInput, request))
         return Response({"detail": MESSAGE_PASSWORD_RESET})
 
 
@@ -129,7 +131,7 @@ class PasswordChangeApi(APIView):
 
     @extend_schema(request=s.PasswordChangeInput, responses={200: s.TokenPairOutput})
     def post(self, request):
-        return Response(services.password_change(user=request.user, **_valid(s.PasswordChangeInput, request)))
+        return Response(services.password_change(user=request.user, **validated_input(s.PasswordChangeInput, request)))
 
 
 class MeApi(APIView):
@@ -139,12 +141,6 @@ class MeApi(APIView):
 
     @extend_schema(request=s.ProfileInput, responses={200: s.UserOutput})
     def patch(self, request):
-        changes = _valid(s.ProfileInput, request, partial=True)
+        changes = validated_input(s.ProfileInput, request, partial=True)
         user = services.user_profile_update(user=request.user, **changes)
         return Response(_user_body(user))
-
-
-def _valid(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.apis import PublicApi
+from eventlead.core.apis import validated_input
 from reference.models import UserInvitationStatus
 
 from . import invitations, selectors, services
@@ -19,10 +20,6 @@ LAST_ADMIN = OpenApiResponse(description="conflict: the last active company admi
 NOT_PENDING = OpenApiResponse(description="conflict: the invitation is no longer pending.")
 
 
-def _valid(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _company_body(company, role):
@@ -40,7 +37,7 @@ class CompanyListApi(APIView):
         responses={201: s.CompanyOutput, 409: OpenApiResponse(description="conflict: the ABN belongs to a company.")},
     )
     def post(self, request):
-        company = services.company_create(creator=request.user, **_valid(s.CompanyCreateInput, request))
+        company = services.company_create(creator=request.user, **validated_input(s.CompanyCreateInput, request))
         return Response(_company_body(company, "company_admin"), status=status.HTTP_201_CREATED)
 
 
@@ -55,7 +52,7 @@ class CompanyDetailApi(APIView):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)
         company = services.company_update(
-            company=membership.company, actor=request.user, **_valid(s.CompanyUpdateInput, request, partial=True)
+            company=membership.company, actor=request.user, **validated_input(s.CompanyUpdateInput, request, partial=True)
         )
         return Response(_company_body(company, membership.role.code))
 
@@ -78,7 +75,7 @@ class _CompanyDetailsApi(APIView):
     def patch(self, request, company_id):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)
-        data = _valid(self.serializer_class, request, partial=True)
+        data = validated_input(self.serializer_class, request, partial=True)
         if "billing_country" in data:
             data["billing_country_code"] = (data.pop("billing_country") or {}).get("country_code")
         details = services.company_details_update(company=membership.company, kind=self.kind, actor=request.user, **data)
@@ -115,7 +112,7 @@ class MemberDetailApi(APIView):
     @extend_schema(request=s.MemberRoleInput, responses={200: s.MemberOutput, 409: LAST_ADMIN})
     def patch(self, request, company_id, user_company_id):
         require_admin(membership_get(user=request.user, company_id=company_id))
-        data = _valid(s.MemberRoleInput, request)
+        data = validated_input(s.MemberRoleInput, request)
         target = services.member_role_change(
             membership=_member_of(company_id, user_company_id), role_code=data["role"], actor=request.user,
             reason=data["reason"],
@@ -127,7 +124,7 @@ class MemberDetailApi(APIView):
         require_admin(membership_get(user=request.user, company_id=company_id))
         target = services.member_remove(
             membership=_member_of(company_id, user_company_id), actor=request.user,
-            reason=_valid(s.MemberRemoveInput, request)["reason"],
+            reason=validated_input(s.MemberRemoveInput, request)["reason"],
         )
         return Response(s.MemberOutput(selectors.company_members(company_id=company_id).get(pk=target.pk)).data)
 
@@ -159,7 +156,7 @@ class InvitationListApi(APIView):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)
         invitation = invitations.invitation_create(
-            company=membership.company, actor=request.user, **_valid(s.InvitationCreateInput, request)
+            company=membership.company, actor=request.user, **validated_input(s.InvitationCreateInput, request)
         )
         return Response(s.InvitationOutput(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -189,7 +186,7 @@ class InvitationCancelApi(APIView):
         require_admin(membership)
         invitation = invitations.invitation_cancel(
             company=membership.company, invitation_id=invitation_id, actor=request.user,
-            reason=_valid(s.ReasonInput, request)["reason"],
+            reason=validated_input(s.ReasonInput, request)["reason"],
         )
         return Response(s.InvitationOutput(invitation).data)
 
@@ -216,7 +213,7 @@ class InvitationAcceptApi(APIView):
         },
     )
     def post(self, request, token):
-        data = _valid(s.InvitationAcceptInput, request)
+        data = validated_input(s.InvitationAcceptInput, request)
         membership, tokens = invitations.invitation_accept(token=token, user=request.user, **data)
         body = {"membership": s.MemberOutput(selectors.company_members(company_id=membership.company_id)
                                              .get(pk=membership.pk)).data}
@@ -228,5 +225,5 @@ class InvitationAcceptApi(APIView):
 class InvitationDeclineApi(PublicApi):
     @extend_schema(request=s.ReasonInput, responses={200: s.InvitationPreviewOutput})
     def post(self, request, token):
-        invitation = invitations.invitation_decline(token=token, reason=_valid(s.ReasonInput, request)["reason"])
+        invitation = invitations.invitation_decline(token=token, reason=validated_input(s.ReasonInput, request)["reason"])
         return Response(s.InvitationPreviewOutput(invitation).data)

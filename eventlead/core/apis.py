@@ -12,6 +12,13 @@ from rest_framework.views import APIView
 from .exceptions import MESSAGE_NOT_FOUND, MESSAGE_SERVER_ERROR, error_body
 
 
+def validated_input(serializer_class, request, **kwargs) -> dict:
+    """Parse the request body with an input serializer; invalid input raises the 400 error shape."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class HealthOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "unavailable"])
     database = serializers.ChoiceField(choices=["ok", "unreachable"])
