@@ -6,7 +6,6 @@ Started by ``bench/run``, which supplies a throwaway database (``DATABASE_URL`` 
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import platform
@@ -14,17 +13,15 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import cpu
+from bench.shared import call, free_port, interrupt, terminate_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -43,7 +40,6 @@ PASSWORD = "Bench-password-" + secrets.token_hex(8) + "-9"
 LOGIN_RATE = "1000000/s"
 # Above this share of the machine used by others during a scenario, the report says so.
 OTHER_CPU_TOLERATED = 5.0
-PR_SET_PDEATHSIG = 1
 
 SCENARIOS = [
     ("bare", "GET", "/api/v1/bench/bare", "Bare DRF view (baseline)"),
@@ -60,11 +56,11 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="eventlead-bench."))
     _configure_environment(work)
     server = None
-    signal.signal(signal.SIGTERM, _interrupt)
-    _terminate_with_parent()
+    signal.signal(signal.SIGTERM, interrupt)
+    terminate_with_parent()
     try:
         setup, postmaster = _prepare_database()
-        port = _free_port()
+        port = free_port()
         server = _start_gunicorn(port, work / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         _wait_until_healthy(base, server, work / "gunicorn.log")
@@ -101,19 +97,6 @@ def _report(setup: dict, results: list[dict]) -> dict:
         "notes": _notes(setup, results),
         "scenarios": results,
     }
-
-
-def _interrupt(signum, frame):
-    """SIGTERM unwinds like Ctrl-C, so gunicorn is stopped on every way out."""
-    raise KeyboardInterrupt
-
-
-def _terminate_with_parent() -> None:
-    """Ask Linux for SIGTERM when the parent dies, so killing a wrapper never orphans gunicorn."""
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # Not Linux: Ctrl-C still reaches the whole process group.
-        pass
 
 
 def _configure_environment(work: Path) -> None:
@@ -219,12 +202,6 @@ def _hash_verify_ms(encoded: str, rounds: int = 10) -> float:
     return round(sorted(times)[rounds // 2], 1)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _start_gunicorn(port: int, log: Path) -> subprocess.Popen:
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -237,7 +214,7 @@ def _start_gunicorn(port: int, log: Path) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            preexec_fn=_terminate_with_parent,
+            preexec_fn=terminate_with_parent,
         )
 
 
@@ -258,7 +235,7 @@ def _wait_until_healthy(base: str, server: subprocess.Popen, log: Path, seconds:
         if server.poll() is not None:
             raise BenchError(f"gunicorn exited with {server.returncode}:\n{log.read_text()}")
         try:
-            if _call(base + "/api/v1/health")[0] == 200:
+            if call(base + "/api/v1/health")[0] == 200:
                 return
         except OSError:
             pass
@@ -266,33 +243,17 @@ def _wait_until_healthy(base: str, server: subprocess.Popen, log: Path, seconds:
     raise BenchError(f"gunicorn did not answer /api/v1/health within {seconds} s:\n{log.read_text()}")
 
 
-def _call(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
-    headers = {"Accept": "application/json"}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
-
-
 def _check_endpoints(base: str) -> str:
     """Each scenario answers 200 with the expected body before it is loaded; return an access token."""
-    status, body = _call(base + "/api/v1/bench/bare")
+    status, body = call(base + "/api/v1/bench/bare")
     if (status, body) != (200, {"status": "ok"}):
         raise BenchError(f"/api/v1/bench/bare answered {status} {body}")
     credentials = {"email": "bench-001@example.com", "password": PASSWORD}
-    status, body = _call(base + "/api/v1/auth/login", credentials)
+    status, body = call(base + "/api/v1/auth/login", credentials)
     if status != 200 or "access" not in body:
         raise BenchError(f"login answered {status} {body}")
     token = body["access"]
-    status, body = _call(base + "/api/v1/users/me", token=token)
+    status, body = call(base + "/api/v1/users/me", token=token)
     if status != 200 or body.get("email") != "bench-001@example.com":
         raise BenchError(f"/api/v1/users/me answered {status} {body}")
     return token

@@ -6,22 +6,19 @@ which supplies ``DATABASE_URL`` for a PostgreSQL cluster that is removed afterwa
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import platform
 import re
 import resource
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
+
+from bench.shared import call, free_port, interrupt, terminate_with_parent  # noqa: F401 - used as common.*
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "bench" / "load"
@@ -35,25 +32,11 @@ WORKERS = int(os.environ.get("LOAD_WORKERS", "5"))
 # Per second rather than per minute: the throttle still reads and writes its counter on every
 # login and refresh, but its stored history holds one second of requests.
 LOGIN_RATE = "1000000/s"
-PR_SET_PDEATHSIG = 1
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class LoadError(RuntimeError):
     """The run could not produce a trustworthy measurement."""
-
-
-def interrupt(signum, frame):
-    """SIGTERM unwinds like Ctrl-C, so gunicorn is stopped on every way out."""
-    raise KeyboardInterrupt
-
-
-def terminate_with_parent() -> None:
-    """Ask Linux for SIGTERM when the parent dies, so killing the wrapper never orphans gunicorn."""
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
 
 
 def configure_environment(work: Path) -> None:
@@ -110,12 +93,6 @@ def raise_login_limit() -> str:
     return production.get("login")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
     """gunicorn with eventlead/gunicorn.conf.py on a free loopback port."""
 
@@ -166,22 +143,6 @@ class Server:
                 self.process.wait()
                 raise LoadError("gunicorn did not stop within 40 s of SIGTERM and was killed")
         return round(time.monotonic() - started, 2)
-
-
-def call(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
-    headers = {"Accept": "application/json"}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 def expect(what: str, answer: tuple[int, dict], status: int) -> dict:
