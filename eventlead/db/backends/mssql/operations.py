@@ -1,0 +1,50 @@
+"""Schema-qualified names (``[ref].[Country]``) and a flush that names every table with its schema."""
+
+from mssql import operations
+
+from ... import naming
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def quote_name(self, name):
+        schema_name, table = naming.split_table(name or "")
+        if schema_name and not name.startswith("["):
+            return f"[{schema_name}].[{table}]"
+        return super().quote_name(name)
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        """Empty ``tables`` with foreign keys and triggers switched off, naming every table with
+        its schema.
+
+        The audit tables' append-only triggers (``eventlead.db.append_only``) refuse DELETE, so
+        the tables that have enabled triggers get them disabled for the flush. Identity
+        counters are left as they are: tests here do not ask for ``reset_sequences``.
+        """
+        if not tables:
+            return []
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME "
+                "FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE CONSTRAINT_TYPE = 'FOREIGN KEY'"
+            )
+            foreign_keys = [
+                (f"[{schema_name}].[{table}]", self.quote_name(name))
+                for schema_name, table, name in cursor.fetchall()
+            ]
+            cursor.execute(
+                "SELECT OBJECT_SCHEMA_NAME(parent_id), OBJECT_NAME(parent_id), "
+                "CASE WHEN OBJECT_SCHEMA_NAME(parent_id) = SCHEMA_NAME() THEN 1 ELSE 0 END "
+                "FROM sys.triggers WHERE parent_class = 1 AND is_disabled = 0"
+            )
+            triggered = set()
+            for schema_name, table, in_default_schema in cursor.fetchall():
+                triggered.add(f"{schema_name}.{table}")
+                if in_default_schema:
+                    triggered.add(table)
+        guarded = [self.quote_name(table) for table in tables if table in triggered]
+        statements = [f"ALTER TABLE {table} NOCHECK CONSTRAINT {fk};" for table, fk in foreign_keys]
+        statements += [f"DISABLE TRIGGER ALL ON {table};" for table in guarded]
+        statements += [f"DELETE FROM {self.quote_name(table)};" for table in tables]
+        statements += [f"ENABLE TRIGGER ALL ON {table};" for table in guarded]
+        statements += [f"ALTER TABLE {table} CHECK CONSTRAINT {fk};" for table, fk in foreign_keys]
+        return statements
