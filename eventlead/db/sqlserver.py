@@ -446,18 +446,18 @@ class OfflineSchemaEditor(mssql.DatabaseSchemaEditor):
 
 
 class OfflineDatabaseWrapper(mssql.DatabaseWrapper):
-    """The project's SQL Server backend, pinned to SQL Server 2022, with no way to a server."""
+    """The project's SQL Server backend, pinned to one version (2022 unless told), with no way to a server."""
 
     SchemaEditorClass = OfflineSchemaEditor
     introspection_class = OfflineIntrospection
 
-    def __init__(self, settings_dict, alias=ALIAS):
+    def __init__(self, settings_dict, alias=ALIAS, *, version: int = SQL_SERVER_VERSION):
         super().__init__(settings_dict, alias)
         # Both are cached_property values mssql-django fetches with SERVERPROPERTY on first
         # use (supports_json_field reads the version); an instance value stands in for the
         # fetch. The class-level caches (_known_versions, _known_azures) are shared by every
         # wrapper of an alias, so they are left alone.
-        self.sql_server_version = SQL_SERVER_VERSION
+        self.sql_server_version = version
         self.to_azure_sql_db = False
         self.catalogue = Catalogue()
 
