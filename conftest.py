@@ -1,7 +1,45 @@
 """Fixtures shared by every app's tests."""
 
+import os
+
 import pytest
 from django.db import connection
+
+
+def pytest_configure(config):
+    if os.environ.get("SQLSERVER_SHADOW") == "1":
+        from eventlead.testing import sqlserver_shadow
+
+        sqlserver_shadow.install()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from eventlead.testing import sqlserver_shadow
+
+    shadow = sqlserver_shadow.active()
+    if shadow is not None:
+        versions = " and ".join(str(version) for version in sqlserver_shadow.VERSIONS)
+        terminalreporter.write_line(
+            f"SQL Server shadow pass: {shadow.statements} statements compiled for SQL Server {versions} "
+            f"and checked ({shadow.distinct} distinct)."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _sqlserver_shadow():
+    """With the shadow pass on, fail the test whose statements SQL Server would refuse."""
+    from eventlead.testing import sqlserver_shadow
+
+    shadow = sqlserver_shadow.active()
+    if shadow is None:
+        yield
+        return
+    shadow.take_findings()
+    yield
+    findings = shadow.take_findings()
+    if findings:
+        lines = [f"SQL Server {f.version or '(any version)'}: {f.problem}\n    {f.sql}" for f in findings[:10]]
+        pytest.fail(f"{len(findings)} statement(s) SQL Server would refuse:\n" + "\n".join(lines), pytrace=False)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -43,6 +43,9 @@ class AppendOnlyModel(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError(MESSAGE_APPEND_ONLY)
+        # Always a plain INSERT: with a primary key set, Django would try an UPDATE first,
+        # which the database's trigger refuses (and on SQL Server, dooms the transaction).
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

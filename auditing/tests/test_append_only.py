@@ -60,3 +60,25 @@ def test_flush_empties_audit_tables_and_the_triggers_survive():
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(ActivityLog._meta.db_table)}")
+
+
+def test_a_row_with_its_key_set_is_written_with_one_insert_and_no_update(django_assert_num_queries):
+    # With a primary key set, Django's save() tries an UPDATE first; on SQL Server the table's
+    # INSTEAD OF trigger would answer it with THROW and doom the whole transaction.
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        ActivityLog(id=987654321, action="keyed", entity_type="Thing").save()
+
+    statements = [query["sql"].lstrip().split(None, 1)[0].upper() for query in captured.captured_queries]
+    assert "UPDATE" not in statements
+    assert statements.count("INSERT") == 1
+    assert ActivityLog.objects.get(pk=987654321).action == "keyed"
+
+
+def test_the_sql_server_trigger_lets_a_statement_that_matches_no_row_pass():
+    from eventlead.db import append_only
+
+    (trigger,) = append_only.create_statements("microsoft", "audit.ActivityLog", lambda name: f"[{name}]")
+    guard, refusal = trigger.index("IF NOT EXISTS (SELECT 1 FROM deleted) RETURN;"), trigger.index("THROW 51000")
+    assert guard < refusal

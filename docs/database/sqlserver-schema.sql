@@ -550,22 +550,22 @@ GO
 --
 -- Make ActivityLog append-only (refuse UPDATE and DELETE)
 --
-CREATE TRIGGER [audit].[TR_AuditActivityLog_AppendOnly] ON [audit].[ActivityLog] INSTEAD OF UPDATE, DELETE AS BEGIN SET NOCOUNT ON; THROW 51000, N'audit rows are append-only', 1; END;
+CREATE TRIGGER [audit].[TR_AuditActivityLog_AppendOnly] ON [audit].[ActivityLog] INSTEAD OF UPDATE, DELETE AS BEGIN SET NOCOUNT ON; IF NOT EXISTS (SELECT 1 FROM deleted) RETURN; THROW 51000, N'audit rows are append-only', 1; END;
 GO
 --
 -- Make AuditUser append-only (refuse UPDATE and DELETE)
 --
-CREATE TRIGGER [audit].[TR_AuditUser_AppendOnly] ON [audit].[User] INSTEAD OF UPDATE, DELETE AS BEGIN SET NOCOUNT ON; THROW 51000, N'audit rows are append-only', 1; END;
+CREATE TRIGGER [audit].[TR_AuditUser_AppendOnly] ON [audit].[User] INSTEAD OF UPDATE, DELETE AS BEGIN SET NOCOUNT ON; IF NOT EXISTS (SELECT 1 FROM deleted) RETURN; THROW 51000, N'audit rows are append-only', 1; END;
 GO
 --
 -- Make AuditCompany append-only (refuse UPDATE and DELETE)
 --
-CREATE TRIGGER [audit].[TR_AuditCompany_AppendOnly] ON [audit].[Company] INSTEAD OF UPDATE, DELETE AS BEGIN SET NOCOUNT ON; THROW 51000, N'audit rows are append-only', 1; END;
+CREATE TRIGGER [audit].[TR_AuditCompany_AppendOnly] ON [audit].[Company] INSTEAD OF UPDATE, DELETE AS BEGIN SET NOCOUNT ON; IF NOT EXISTS (SELECT 1 FROM deleted) RETURN; THROW 51000, N'audit rows are append-only', 1; END;
 GO
 --
 -- Make AuditRole append-only (refuse UPDATE and DELETE)
 --
-CREATE TRIGGER [audit].[TR_AuditRole_AppendOnly] ON [audit].[Role] INSTEAD OF UPDATE, DELETE AS BEGIN SET NOCOUNT ON; THROW 51000, N'audit rows are append-only', 1; END;
+CREATE TRIGGER [audit].[TR_AuditRole_AppendOnly] ON [audit].[Role] INSTEAD OF UPDATE, DELETE AS BEGIN SET NOCOUNT ON; IF NOT EXISTS (SELECT 1 FROM deleted) RETURN; THROW 51000, N'audit rows are append-only', 1; END;
 GO
 COMMIT TRANSACTION;
 GO

@@ -34,9 +34,14 @@ def create_statements(vendor: str, db_table: str, quote) -> list[str]:
         ]
     if vendor == "microsoft":
         schema, _ = naming.split_table(db_table)
+        # An INSTEAD OF trigger fires once per statement, even one that matches no row; such
+        # a statement changes nothing and passes. THROW inside a trigger dooms the whole
+        # transaction, so the application never sends UPDATE or DELETE here at all
+        # (auditing.models.AppendOnlyModel inserts with force_insert).
         return [
             f"CREATE TRIGGER [{schema}].[{name}] ON {table} INSTEAD OF UPDATE, DELETE AS "
-            f"BEGIN SET NOCOUNT ON; THROW 51000, N'{MESSAGE}', 1; END"
+            f"BEGIN SET NOCOUNT ON; IF NOT EXISTS (SELECT 1 FROM deleted) RETURN; "
+            f"THROW 51000, N'{MESSAGE}', 1; END"
         ]
     return []
 

@@ -40,7 +40,8 @@ SCHEMA_STATEMENT = re.compile(
 # exactly, THROW's number kept in its user range (50000 and up), and the rest parsed.
 TRIGGER_STATEMENT = re.compile(
     r"CREATE TRIGGER \[(?P<schema>\w+)\]\.\[TR_\w+_AppendOnly\] ON (?P<table>\[(?P=schema)\]\.\[\w+\]) "
-    r"INSTEAD OF UPDATE, DELETE AS BEGIN (?P<body>SET NOCOUNT ON;) THROW [5-9]\d{4}, N'[^']+', 1; END;"
+    r"INSTEAD OF UPDATE, DELETE AS BEGIN (?P<body>SET NOCOUNT ON; IF NOT EXISTS \(SELECT 1 FROM deleted\) RETURN;) "
+    r"THROW [5-9]\d{4}, N'[^']+', 1; END;"
 )
 # Nor WITH VALUES, which mssql-django writes where an added nullable column's NULL would be
 # (fill existing rows with the DEFAULT); with NULL back in its place the rest is parsed.

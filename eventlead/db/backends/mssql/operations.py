@@ -6,6 +6,8 @@ from ... import naming
 
 
 class DatabaseOperations(operations.DatabaseOperations):
+    compiler_module = "eventlead.db.backends.mssql.compiler"
+
     def quote_name(self, name):
         schema_name, table = naming.split_table(name or "")
         if schema_name and not name.startswith("["):
