@@ -11,6 +11,8 @@ from eventlead.db.checks.declared import project_models
 from eventlead.db.naming import SCHEMAS
 from eventlead.db.checks.standards import Violation, audit_database, audit_models
 
+from .engine_sql import stray_table
+
 pytestmark = pytest.mark.django_db
 
 
@@ -190,12 +192,14 @@ def test_the_command_lists_violations_and_exits_1(monkeypatch):
 
 
 def test_a_table_outside_the_schemas_is_reported_in_the_live_database():
+    name, statements = stray_table(connection)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {connection.ops.quote_name('stray_table')} (id integer)")
+        for statement in statements:
+            cursor.execute(statement)
 
     violations = audit_database(connection).violations
 
-    assert violations == [Violation("stray_table", "schema", "table outside the six schemas")]
+    assert violations == [Violation(name, "schema", "table outside the six schemas")]
 
 
 @pytest.mark.postgres

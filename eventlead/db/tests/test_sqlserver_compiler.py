@@ -187,3 +187,24 @@ def test_the_shadow_splits_a_bulk_insert_into_sql_server_batches_returning_nothi
     assert expected_batches > 1
     assert shadow.statements == 2 * expected_batches
     assert shadow.take_findings() == []
+
+
+# Statements the database tests send by hand --------------------------------------------------
+
+
+def test_the_hand_written_test_statements_are_spelled_for_sql_server_there():
+    import sqlglot
+
+    from companies.models import Company
+
+    from .engine_sql import drop_index_sql, stray_table
+
+    wrapper = sqlserver()
+    drop = drop_index_sql(wrapper, Company, "IX_Company_CompanyName")
+    name, create = stray_table(wrapper)
+
+    assert drop == "DROP INDEX [IX_Company_CompanyName] ON [dbo].[Company]"
+    assert name == "stray.stray_table"
+    assert create[-1] == "CREATE TABLE [stray].[stray_table] (id integer)"
+    for statement in [drop, create[-1]]:
+        sqlglot.parse_one(statement, read="tsql")

@@ -27,6 +27,8 @@ from eventlead.db.checks.verification import (
 from logging_app.models import ApiRequest
 from reference.models import UserStatus
 
+from .engine_sql import drop_index_sql
+
 pytestmark = pytest.mark.django_db
 
 
@@ -36,11 +38,10 @@ def verify(*args) -> str:
     return out.getvalue()
 
 
-def drop_index(name: str, schema: str) -> None:
+def drop_index(model, name: str) -> None:
     """Drop an index inside the test's transaction (rolled back with it)."""
-    qualified = f"{schema}.{name}" if connection.vendor == "postgresql" else name
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX {connection.ops.quote_name(qualified)}")
+        cursor.execute(drop_index_sql(connection, model, name))
 
 
 def test_every_check_passes_and_nothing_inserted_is_kept():
@@ -122,7 +123,7 @@ def test_seed_counts_are_exact_unless_a_minimum():
 
 
 def test_a_dropped_index_is_reported_missing_and_fails_the_run():
-    drop_index("IX_Company_CompanyName", "dbo")
+    drop_index(Company, "IX_Company_CompanyName")
 
     [line] = check_names(connection, [Company])
 
