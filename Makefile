@@ -1,11 +1,11 @@
 # make run   - virtualenv, install, migrate SQLite with seed data, ensure an admin, serve :8000
-# make test  - the whole suite on SQLite, then again on a throwaway PostgreSQL server
+# make test  - the whole suite on SQLite (with the SQL Server shadow pass), then again on a throwaway PostgreSQL server
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 PYTHON ?= python3
 
-.PHONY: install run test test-sqlite test-postgres clean
+.PHONY: install run test test-sqlite test-postgres test-sqlserver clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,14 @@ run: install
 test: test-sqlite test-postgres
 
 test-sqlite: install
-	$(PYTEST) -m "not fuzz"
+	SQLSERVER_SHADOW=1 $(PYTEST) -m "not fuzz"
 
 test-postgres: install
 	scripts/with-postgres $(PYTEST) -m "not browser"
+
+# The suite against SQL Server: DATABASE_URL's, else a throwaway Docker container (scripts/with-sqlserver).
+test-sqlserver: install
+	scripts/with-sqlserver $(PYTEST) -m "not browser and not fuzz and not postgres"
 
 clean:
 	rm -rf $(VENV) var
