@@ -10,15 +10,22 @@ django.contrib and third-party apps included. Only what would reach a server is 
   and indexes on the table from the server, to drop and recreate them. Offline, the database
   is the script itself, so those names come from a catalogue of what the script has created
   so far (``Catalogue``), read back from each rendered statement with sqlglot's T-SQL parser.
+
+The catalogue holds what SQL Server's ``sys`` views would: tables per schema, columns, keys,
+constraints (DEFAULT ones included) and indexes, and answers the backend's catalog queries
+with the same rows. ``script_database`` reads a whole script into one, so ``verify_database``
+and ``audit_schema`` can check the database the script builds, through the backend's own
+introspection, with no server.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlglot
 from django.conf import settings
@@ -28,9 +35,12 @@ from django.db.migrations.state import ProjectState
 from sqlglot import exp
 
 from .backends.mssql import base as mssql
+from .backends.mssql import introspection as mssql_introspection
+from .naming import split_table
 
 SQL_SERVER_VERSION = 2022  # SQL Server 16.x; mssql-django keys its features on the year.
 ALIAS = "sqlserver-script"
+SCRIPT_DATABASE_ALIAS = "sqlserver-script-database"
 COMMAND = "python manage.py render_sqlserver_schema"
 SCRIPT_PATH = Path(settings.BASE_DIR) / "docs" / "database" / "sqlserver-schema.sql"
 BATCH_SEPARATOR = "GO"
@@ -181,36 +191,166 @@ def _registered(connection):
         del connections[connection.alias]
 
 
-class Catalogue:
-    """The keys, constraints and indexes the script has created so far, table by table.
+class _Type(NamedTuple):
+    """A column's type as ``sys.columns`` keeps it: ``nvarchar(64)`` is ``("nvarchar", 128, 0, 0)``."""
 
-    Answers ``get_constraints`` in mssql-django's shape (``mssql/introspection.py``) and
-    enforces the server's name rules as it goes: constraint names are unique within a
-    schema, index names within a table, and only existing objects can be dropped.
+    name: str
+    max_length: int
+    precision: int
+    scale: int
+
+
+@dataclass
+class _Column:
+    """A column as ``sys.columns`` keeps it (its DEFAULT is a constraint of the table)."""
+
+    type: _Type
+    is_nullable: bool
+    is_identity: bool = False
+    collation_name: str | None = None
+
+
+@dataclass
+class _Constraint:
+    """A constraint, typed as ``sys.objects`` types them: PK, UQ, F, C or D."""
+
+    kind: str
+    columns: list[str]
+    references: tuple[str, str, list[str]] | None = None  # F: schema, table, columns
+    definition: str | None = None  # D: the expression, as sys.default_constraints keeps it
+
+
+@dataclass
+class _Index:
+    columns: list[str]
+    descending: list[bool]
+    unique: bool
+    enforces: str | None = None  # PK or UQ: the index of that key constraint, named like it
+
+
+@dataclass
+class _Table:
+    columns: dict[str, _Column] = field(default_factory=dict)  # in column_id order
+    constraints: dict[str, _Constraint] = field(default_factory=dict)
+    indexes: dict[str, _Index] = field(default_factory=dict)  # in index_id order
+
+
+DEFAULT_SCHEMA = "dbo"
+# Unnamed constraints are listed under SERVER_NAMED and a word for their kind.
+KIND_WORDS = {"PK": "primary key", "UQ": "unique", "C": "check", "D": "default"}
+# Schema creation (IF ... EXEC), data changes, and, in a whole script, the session options and
+# the transaction around a migration: none creates a column, key or index.
+IGNORED_STATEMENTS = (exp.IfBlock, exp.Update, exp.Insert, exp.Delete, exp.Set, exp.Transaction, exp.Commit)
+
+
+class Catalogue:
+    """What the script has created so far: the tables of each schema, their columns, keys,
+    constraints and indexes.
+
+    It answers the backend's catalog queries (``rows``) with the rows SQL Server's ``sys``
+    views would hold after the same statements, so the backend's own code turns them into
+    Django's structures; and it enforces the server's name rules as it goes: constraint
+    names are unique within a schema, index names within a table, and only existing objects
+    can be dropped. A table named without a schema is in the default schema, ``dbo``.
     """
 
     SERVER_NAMED = "<name chosen by SQL Server>"
 
     def __init__(self):
-        self._tables: dict[str, dict[str, dict]] = {}
+        self._tables: dict[tuple[str, str], _Table] = {}
+        self._answers = {
+            mssql_introspection.COLUMNS: self._column_rows,
+            mssql_introspection.KEY_CONSTRAINTS: self._key_constraint_rows,
+            mssql_introspection.FOREIGN_KEYS: self._foreign_key_rows,
+            mssql_introspection.CHECK_CONSTRAINTS: self._check_rows,
+            mssql_introspection.DEFAULT_CONSTRAINTS: self._default_rows,
+            mssql_introspection.INDEXES: self._index_rows,
+        }
 
-    def constraints(self, table: str) -> dict[str, dict]:
-        if table not in self._tables:
-            raise RenderError(f"Introspection of {table}, a table this script did not create.")
-        return copy.deepcopy(self._tables[table])
+    # Answers ------------------------------------------------------------------------------
+
+    def table_rows(self) -> list:
+        """The tables, as the backend's table list query answers them."""
+        return [
+            mssql_introspection.TableRow(schema, name, "BASE TABLE", schema == DEFAULT_SCHEMA)
+            for schema, name in self._tables
+        ]
+
+    def rows(self, query, db_table: str) -> list:
+        """The rows ``query`` answers about ``db_table``; none for a table that does not exist,
+        whose object id is NULL."""
+        table = self._tables.get(_django_key(db_table))
+        return [] if table is None else list(self._answers[query](table))
+
+    def constraints(self, db_table: str) -> dict[str, dict]:
+        """``get_constraints`` for ``db_table``, shaped from these rows by the backend's code."""
+        rows = (self.rows(query, db_table) for query in mssql_introspection.CONSTRAINT_QUERIES)
+        return mssql_introspection.constraints_from_rows(*rows)
+
+    def _column_rows(self, table: _Table):
+        defaults = {c.columns[0]: c.definition for c in table.constraints.values() if c.kind == "D"}
+        for name, column in table.columns.items():
+            yield mssql_introspection.ColumnRow(
+                name,
+                *column.type,
+                column.is_nullable,
+                column.is_identity,
+                column.collation_name,
+                defaults.get(name),
+                None,
+            )
+
+    def _key_constraint_rows(self, table: _Table):
+        for name, constraint in _by_name(table.constraints, "PK", "UQ"):
+            for column in constraint.columns:
+                yield mssql_introspection.KeyConstraintRow(name, constraint.kind, column)
+
+    def _foreign_key_rows(self, table: _Table):
+        for name, constraint in _by_name(table.constraints, "F"):
+            schema, target, targets = constraint.references
+            for column, referenced in zip(constraint.columns, targets):
+                yield mssql_introspection.ForeignKeyRow(name, column, schema, target, referenced)
+
+    def _check_rows(self, table: _Table):
+        positions = {column: position for position, column in enumerate(table.columns)}
+        for name, constraint in _by_name(table.constraints, "C"):
+            columns = sorted(constraint.columns, key=positions.__getitem__)
+            for column in columns or [None]:
+                yield mssql_introspection.CheckRow(name, column)
+
+    def _default_rows(self, table: _Table):
+        for name, constraint in _by_name(table.constraints, "D"):
+            yield mssql_introspection.DefaultRow(name, constraint.columns[0])
+
+    def _index_rows(self, table: _Table):
+        for name, index in table.indexes.items():
+            clustered = index.enforces == "PK"  # a new table's PRIMARY KEY is its clustered index
+            for column, descending in zip(index.columns, index.descending):
+                yield mssql_introspection.IndexRow(
+                    name,
+                    index.unique,
+                    index.enforces == "UQ",
+                    index.enforces == "PK",
+                    1 if clustered else 2,
+                    "CLUSTERED" if clustered else "NONCLUSTERED",
+                    descending,
+                    column,
+                )
+
+    # Recording ----------------------------------------------------------------------------
 
     def record(self, sql: str) -> None:
         """Update the catalogue with what ``sql`` creates, drops or renames."""
         trigger = CREATE_TRIGGER.match(sql)
         if trigger:
-            # sqlglot cannot parse a trigger's body (THROW); a trigger adds no key, constraint
-            # or index, so it only has to be on a table that exists.
-            self._known(f"{trigger['schema']}.{trigger['table']}")
+            # sqlglot cannot parse a trigger's body (THROW); a trigger adds no column, key,
+            # constraint or index, so it only has to be on a table that exists.
+            self._known((trigger["schema"], trigger["table"]))
             return
         if ADDED_WITH_VALUES.match(sql):
             # sqlglot cannot parse WITH VALUES (fill existing rows with the DEFAULT), which
-            # mssql-django writes where a nullable column's NULL would be; the constraints
-            # read the same with NULL back in its place.
+            # mssql-django writes where a nullable column's NULL would be; the column and its
+            # constraints read the same with NULL back in its place.
             sql = sql.replace(" WITH VALUES", " NULL")
         for statement in sqlglot.parse(sql, read="tsql"):
             if statement is not None:
@@ -219,138 +359,203 @@ class Catalogue:
     def _record(self, statement, sql: str) -> None:
         kind = _kind(statement)
         if isinstance(statement, exp.Create) and kind == "TABLE":
-            table = _table_key(statement.this.this)
-            if table in self._tables:
-                raise RenderError(f"{table} is created twice.")
-            self._tables[table] = {}
+            key = _table_key(statement.this.this)
+            if key in self._tables:
+                raise RenderError(f"{_display(key)} is created twice.")
+            self._tables[key] = _Table()
             for element in statement.this.expressions:
-                self._add_element(table, element)
+                self._add_element(key, element)
         elif isinstance(statement, exp.Create) and kind == "INDEX":
             self._add_index(statement)
         elif isinstance(statement, exp.Alter):
-            table = self._known(_table_key(statement.this))
+            key = self._known(_table_key(statement.this))
             for action in statement.args.get("actions") or []:
-                self._alter(table, action, sql)
+                self._alter(key, action, sql)
         elif isinstance(statement, exp.Drop) and kind == "INDEX":
-            table = self._known(_table_key(statement.args["cluster"].this))
-            self._drop(table, statement.args["tables"][0].name, index=True)
+            key = self._known(_table_key(statement.args["cluster"].this))
+            self._drop_index(key, statement.args["tables"][0].name)
         elif isinstance(statement, exp.Execute) and _is_column_rename(statement):
             self._rename_column(statement)
-        elif not isinstance(statement, (exp.IfBlock, exp.Update, exp.Insert, exp.Delete)):
-            # Schema creation (IF ... EXEC) and data changes leave keys and indexes alone;
-            # anything else would need teaching here before the catalogue can follow it.
+        elif not isinstance(statement, IGNORED_STATEMENTS):
             raise RenderError(f"The offline catalogue cannot follow this statement: {sql}")
 
-    def _alter(self, table: str, action, sql: str) -> None:
+    def _alter(self, key, action, sql: str) -> None:
         kind = _kind(action)
         if isinstance(action, exp.ColumnDef):
-            self._add_element(table, action)
+            self._add_element(key, action)
         elif isinstance(action, exp.AddConstraint):
             for constraint in action.expressions:
-                self._add_element(table, constraint)
+                self._add_element(key, constraint)
         elif isinstance(action, exp.Drop) and kind == "CONSTRAINT":
-            self._drop(table, action.args["tables"][0].name)
+            self._drop_constraint(key, action.args["tables"][0].name)
         elif isinstance(action, exp.Drop) and kind == "COLUMN":
-            column = action.args["tables"][0].name
-            for name, entry in list(self._tables[table].items()):
-                if column in entry["columns"]:
-                    raise RenderError(f"{table}.{column} is dropped while {name} still uses it.")
-        elif not isinstance(action, exp.AlterColumn):
+            self._drop_column(key, action.args["tables"][0].name)
+        elif isinstance(action, exp.AlterColumn) and action.args.get("dtype"):
+            self._alter_column(key, action)
+        else:
             raise RenderError(f"The offline catalogue cannot follow this statement: {sql}")
 
-    def _add_element(self, table: str, element) -> None:
-        """Record a column's inline constraints, or one table-level constraint."""
+    def _add_element(self, key, element) -> None:
+        """Record a column with its inline constraints, or one table-level constraint."""
         if isinstance(element, exp.ColumnDef):
-            for constraint in element.args.get("constraints") or []:
-                self._add_column_constraint(table, element.name, constraint)
+            self._add_column(key, element)
             return
         name = element.name
         for body in element.expressions:
             if isinstance(body, exp.PrimaryKey):
-                self._add(table, name, _names(body.expressions), primary_key=True, unique=True)
+                self._add(key, name, _Constraint("PK", _names(body.expressions)))
             elif isinstance(body, exp.UniqueColumnConstraint):
-                self._add(table, name, _names(body.this.expressions), unique=True, unique_constraint=True)
+                self._add(key, name, _Constraint("UQ", _names(body.this.expressions)))
             elif isinstance(body, exp.CheckColumnConstraint):
-                self._add(table, name, _referenced_columns(body), check=True)
+                self._add(key, name, _Constraint("C", _referenced_columns(body)))
             elif isinstance(body, exp.ForeignKey):
                 target = body.args["reference"].this
-                foreign_key = (target.this.name, _names(target.expressions)[0])
-                self._add(table, name, _names(body.expressions), foreign_key=foreign_key)
+                references = (*_table_key(target.this), _names(target.expressions))
+                self._add(key, name, _Constraint("F", _names(body.expressions), references=references))
             else:
-                raise RenderError(f"Unexpected table constraint {element.sql('tsql')} on {table}.")
+                raise RenderError(f"Unexpected table constraint {element.sql('tsql')} on {_display(key)}.")
 
-    def _add_column_constraint(self, table: str, column: str, constraint) -> None:
-        body, columns = constraint.args["kind"], [column]
+    def _add_column(self, key, definition) -> None:
+        table, name = self._tables[key], definition.name
+        if name in table.columns:
+            raise RenderError(f"{_display(key)}.{name} is added twice.")
+        constraints = definition.args.get("constraints") or []
+        kinds = [constraint.args["kind"] for constraint in constraints]
+        # NULL unless told otherwise (ANSI_NULL_DFLT_ON, as sqlcmd connects); a key or an
+        # identity is never NULL.
+        required = any(
+            isinstance(kind, (exp.PrimaryKeyColumnConstraint, exp.GeneratedAsIdentityColumnConstraint))
+            or (isinstance(kind, exp.NotNullColumnConstraint) and not kind.args.get("allow_null"))
+            for kind in kinds
+        )
+        collation = next((kind.this.name for kind in kinds if isinstance(kind, exp.CollateColumnConstraint)), None)
+        table.columns[name] = _Column(
+            _stored_type(definition.args["kind"]),
+            is_nullable=not required,
+            is_identity=any(isinstance(kind, exp.GeneratedAsIdentityColumnConstraint) for kind in kinds),
+            collation_name=collation,
+        )
+        for constraint in constraints:
+            self._add_column_constraint(key, name, constraint)
+
+    def _add_column_constraint(self, key, column: str, constraint) -> None:
+        body = constraint.args["kind"]
         if isinstance(body, exp.PrimaryKeyColumnConstraint):
-            flags = {"primary_key": True, "unique": True}
+            entry = _Constraint("PK", [column])
         elif isinstance(body, exp.UniqueColumnConstraint):
-            flags = {"unique": True, "unique_constraint": True}
+            entry = _Constraint("UQ", [column])
         elif isinstance(body, exp.CheckColumnConstraint):
-            flags, columns = {"check": True}, _referenced_columns(body) or columns
+            entry = _Constraint("C", _referenced_columns(body))
         elif isinstance(body, exp.DefaultColumnConstraint):
-            flags = {"default": True}
-        elif isinstance(body, (exp.NotNullColumnConstraint, exp.GeneratedAsIdentityColumnConstraint)):
-            return
+            entry = _Constraint("D", [column], definition=_stored_definition(body.this))
+        elif isinstance(
+            body, (exp.NotNullColumnConstraint, exp.GeneratedAsIdentityColumnConstraint, exp.CollateColumnConstraint)
+        ):
+            return  # properties of the column, recorded with it
         else:
-            raise RenderError(f"Unexpected column constraint {constraint.sql('tsql')} on {table}.{column}.")
+            raise RenderError(f"Unexpected column constraint {constraint.sql('tsql')} on {_display(key)}.{column}.")
         if constraint.name:
-            self._add(table, constraint.name, columns, **flags)
+            self._add(key, constraint.name, entry)
         else:
             # SQL Server names it (CK__otp_totp___throt__1A2B3C4D). Listed anyway, so a later
             # step that must drop it puts SERVER_NAMED in the script, and rendering fails.
-            kind = next(flag for flag in flags if flag != "unique")
-            self._tables[table][f"{self.SERVER_NAMED} {kind} {column}"] = _entry(columns, **flags)
+            self._put(key, f"{self.SERVER_NAMED} {KIND_WORDS[entry.kind]} {column}", entry)
+
+    def _add(self, key, name: str, constraint: _Constraint) -> None:
+        for other_key, other in self._tables.items():
+            if other_key[0] == key[0] and name in other.constraints:
+                raise RenderError(f"Constraint {name} on {_display(key)} already exists on {_display(other_key)}.")
+        self._put(key, name, constraint)
+
+    def _put(self, key, name: str, constraint: _Constraint) -> None:
+        table = self._tables[key]
+        table.constraints[name] = constraint
+        if constraint.kind in ("PK", "UQ"):
+            columns = list(constraint.columns)
+            index = _Index(columns, [False] * len(columns), unique=True, enforces=constraint.kind)
+            self._put_index(key, name, index)
 
     def _add_index(self, statement) -> None:
         index = statement.this
-        table = self._known(_table_key(index.args["table"]))
-        if index.name in self._tables[table]:
-            raise RenderError(f"Index {index.name} already exists on {table}.")
+        key = self._known(_table_key(index.args["table"]))
         ordered = index.args["params"].args["columns"]
-        entry = _entry(_names(ordered), unique=bool(statement.args.get("unique")), index=True)
-        entry["orders"] = ["DESC" if column.args.get("desc") else "ASC" for column in ordered]
-        entry["type"] = "idx"  # Index.suffix: what mssql-django reports for b-tree indexes
-        self._tables[table][index.name] = entry
+        descending = [bool(column.args.get("desc")) for column in ordered]
+        self._put_index(key, index.name, _Index(_names(ordered), descending, unique=bool(statement.args.get("unique"))))
 
-    def _add(self, table: str, name: str, columns: list[str], **flags) -> None:
-        schema = _schema_of(table)
-        for other_table, entries in self._tables.items():
-            if _schema_of(other_table) == schema and name in entries and not entries[name]["index"]:
-                raise RenderError(f"Constraint {name} on {table} already exists on {other_table}.")
-        self._tables[table][name] = _entry(columns, **flags)
+    def _put_index(self, key, name: str, index: _Index) -> None:
+        table = self._tables[key]
+        if name in table.indexes:
+            raise RenderError(f"Index {name} already exists on {_display(key)}.")
+        table.indexes[name] = index
 
-    def _drop(self, table: str, name: str, *, index: bool = False) -> None:
-        entry = self._tables[table].get(name)
-        if entry is None or entry["index"] != index:
-            kind = "index" if index else "constraint"
-            raise RenderError(f"The script drops {kind} {name} on {table}, which does not exist.")
-        del self._tables[table][name]
+    def _drop_constraint(self, key, name: str) -> None:
+        table = self._tables[key]
+        if name not in table.constraints:
+            raise RenderError(f"The script drops constraint {name} on {_display(key)}, which does not exist.")
+        if table.constraints.pop(name).kind in ("PK", "UQ"):
+            del table.indexes[name]
+
+    def _drop_index(self, key, name: str) -> None:
+        index = self._tables[key].indexes.get(name)
+        if index is None:
+            raise RenderError(f"The script drops index {name} on {_display(key)}, which does not exist.")
+        if index.enforces:
+            raise RenderError(f"The script drops index {name} on {_display(key)}, which enforces a {index.enforces}.")
+        del self._tables[key].indexes[name]
+
+    def _drop_column(self, key, column: str) -> None:
+        table = self._tables[key]
+        entries = [*table.constraints.items(), *table.indexes.items()]
+        users = [name for name, entry in entries if column in entry.columns]
+        users += [name for name, constraint in self._references_to(key) if column in constraint.references[2]]
+        if users:
+            raise RenderError(f"{_display(key)}.{column} is dropped while {users[0]} still uses it.")
+        del table.columns[column]
+
+    def _references_to(self, key):
+        """The foreign keys, on any table, that reference table ``key``."""
+        for other in self._tables.values():
+            for name, constraint in other.constraints.items():
+                if constraint.references and constraint.references[:2] == key:
+                    yield name, constraint
+
+    def _alter_column(self, key, action) -> None:
+        table, name = self._tables[key], action.name
+        if name not in table.columns:
+            raise RenderError(f"The script alters {_display(key)}.{name}, which does not exist.")
+        collation = action.args.get("collate")
+        table.columns[name] = replace(
+            table.columns[name],
+            type=_stored_type(action.args["dtype"]),
+            is_nullable=action.args.get("allow_null") is not False,
+            collation_name=collation.name if collation else None,
+        )
 
     def _rename_column(self, statement) -> None:
         old = sqlglot.parse_one(statement.expressions[0].name, read="tsql")
-        table = self._known(f"{old.db}.{old.table}" if old.db else old.table)
+        key = self._known((old.db or DEFAULT_SCHEMA, old.table))
         new = statement.expressions[1].name
-        for entry in self._tables[table].values():
-            entry["columns"] = [new if column == old.name else column for column in entry["columns"]]
 
-    def _known(self, table: str) -> str:
-        if table not in self._tables:
-            raise RenderError(f"The script changes {table} before creating it.")
-        return table
+        def renamed(columns):
+            return [new if column == old.name else column for column in columns]
+
+        table = self._tables[key]
+        table.columns = {new if name == old.name else name: column for name, column in table.columns.items()}
+        for entry in [*table.constraints.values(), *table.indexes.values()]:
+            entry.columns = renamed(entry.columns)
+        for _, constraint in self._references_to(key):
+            schema, target, columns = constraint.references
+            constraint.references = (schema, target, renamed(columns))
+
+    def _known(self, key) -> tuple[str, str]:
+        if key not in self._tables:
+            raise RenderError(f"The script changes {_display(key)} before creating it.")
+        return key
 
 
-def _entry(columns, *, primary_key=False, unique=False, unique_constraint=False, foreign_key=None,
-           check=False, index=False, default=False) -> dict:
-    return {
-        "columns": list(columns),
-        "primary_key": primary_key,
-        "unique": unique,
-        "unique_constraint": unique_constraint,
-        "foreign_key": foreign_key,
-        "check": check,
-        "index": index,
-        "default": default,
-    }
+def _by_name(constraints: dict[str, _Constraint], *kinds: str):
+    """The constraints of ``kinds``, by name, as the catalog queries order them."""
+    return [(name, constraints[name]) for name in sorted(constraints) if constraints[name].kind in kinds]
 
 
 def _kind(node) -> str:
@@ -358,14 +563,19 @@ def _kind(node) -> str:
     return kind.upper() if isinstance(kind, str) else ""
 
 
-def _table_key(table: exp.Table) -> str:
-    """``[ref].[Country]`` as Django names it, ``ref.Country``; unqualified stays bare."""
-    return f"{table.db}.{table.name}" if table.db else table.name
+def _table_key(table: exp.Table) -> tuple[str, str]:
+    """``[ref].[Country]`` as ``("ref", "Country")``; an unqualified table is in ``dbo``."""
+    return table.db or DEFAULT_SCHEMA, table.name
 
 
-def _schema_of(table: str) -> str:
-    schema, dot, _ = table.partition(".")
-    return schema if dot else "dbo"  # unqualified names resolve to the default schema
+def _django_key(db_table: str) -> tuple[str, str]:
+    """``"ref.Country"`` as ``("ref", "Country")``, as the backend's ``object_id_sql`` reads it."""
+    schema, name = split_table(db_table)
+    return schema or DEFAULT_SCHEMA, name
+
+
+def _display(key) -> str:
+    return ".".join(key)
 
 
 def _names(nodes) -> list[str]:
@@ -385,10 +595,76 @@ def _is_column_rename(statement) -> bool:
     )
 
 
+# How SQL Server stores each type mssql-django writes: (sys.types name, max_length, precision,
+# scale). sqlglot reads numeric and decimal alike (mssql-django writes numeric) and "double
+# precision" as DOUBLE (stored as float(53)).
+DType = exp.DataType.Type
+FIXED_TYPES = {
+    DType.INT: _Type("int", 4, 10, 0),
+    DType.BIGINT: _Type("bigint", 8, 19, 0),
+    DType.SMALLINT: _Type("smallint", 2, 5, 0),
+    DType.BIT: _Type("bit", 1, 1, 0),
+    DType.DOUBLE: _Type("float", 8, 53, 0),
+    DType.DATE: _Type("date", 3, 10, 0),
+}
+# Character and binary types: name, bytes per character; "max" is stored as -1.
+STRING_TYPES = {
+    DType.CHAR: ("char", 1),
+    DType.VARCHAR: ("varchar", 1),
+    DType.NCHAR: ("nchar", 2),
+    DType.NVARCHAR: ("nvarchar", 2),
+    DType.BINARY: ("binary", 1),
+    DType.VARBINARY: ("varbinary", 1),
+}
+# Types with fractional seconds (7 digits unless told): name, and precision and bytes with none;
+# the digits add themselves and a decimal point to the precision, and a byte from 3 and from 5.
+FRACTIONAL_TYPES = {
+    DType.TIME: ("time", 8, 3),
+    DType.DATETIME2: ("datetime2", 19, 6),
+    DType.TIMESTAMPTZ: ("datetimeoffset", 26, 8),
+}
+
+
+def _stored_type(dtype: exp.DataType) -> _Type:
+    kind = dtype.this
+    parameters = [parameter.this.name.lower() for parameter in dtype.expressions]
+    if kind in FIXED_TYPES:
+        return FIXED_TYPES[kind]
+    if kind in STRING_TYPES:
+        name, width = STRING_TYPES[kind]
+        length = parameters[0] if parameters else "1"
+        return _Type(name, -1 if length == "max" else int(length) * width, 0, 0)
+    if kind in FRACTIONAL_TYPES:
+        name, precision, size = FRACTIONAL_TYPES[kind]
+        digits = int(parameters[0]) if parameters else 7
+        return _Type(name, size + (digits > 2) + (digits > 4), precision + (digits + 1 if digits else 0), digits)
+    if kind == DType.DECIMAL:
+        precision = int(parameters[0]) if parameters else 18
+        scale = int(parameters[1]) if len(parameters) > 1 else 0
+        return _Type("numeric", 5 + 4 * sum(precision > limit for limit in (9, 19, 28)), precision, scale)
+    raise RenderError(f"The offline catalogue does not know how SQL Server stores {dtype.sql('tsql')}.")
+
+
+def _stored_definition(expression) -> str:
+    """A DEFAULT as ``sys.default_constraints`` keeps it: a number in two pairs of
+    parentheses (``((1))``), anything else in one (``('Australia/Sydney')``)."""
+    number = expression.this if isinstance(expression, exp.Neg) else expression
+    if isinstance(number, exp.Literal) and not number.is_string:
+        return f"(({expression.sql('tsql')}))"
+    return f"({expression.sql('tsql')})"
+
+
 class OfflineIntrospection(mssql.DatabaseIntrospection):
-    def get_constraints(self, cursor, table_name):
-        """Answer from the script's own catalogue: the database is the script so far."""
-        return self.connection.catalogue.constraints(table_name)
+    """The backend's introspection, with the catalogue standing for the server's ``sys`` views:
+    the database is the script so far, and the rows become Django's structures by the
+    backend's own code.
+
+    The table list is left to the server (it fails): no rendering step needs it, and one that
+    acted on every table should not be answered with the tables of a script half written.
+    """
+
+    def _catalog_rows(self, cursor, query, table_name):
+        return self.connection.catalogue.rows(query, table_name)
 
 
 class _NoServerCursor:
@@ -474,3 +750,33 @@ class OfflineDatabaseWrapper(mssql.DatabaseWrapper):
 
     def set_autocommit(self, autocommit, force_begin_transaction_with_broken_autocommit=False):
         self.autocommit = autocommit
+
+
+class ScriptIntrospection(OfflineIntrospection):
+    """Introspection of the database a whole script has built, its table list included."""
+
+    def _table_rows(self, cursor):
+        return self.connection.catalogue.table_rows()
+
+
+class ScriptDatabaseWrapper(OfflineDatabaseWrapper):
+    """An offline SQL Server holding what a script builds on an empty database."""
+
+    introspection_class = ScriptIntrospection
+
+
+@contextmanager
+def script_database(script: str):
+    """Yield the database ``script`` builds on an empty SQL Server, without a server.
+
+    Every batch is recorded in the connection's catalogue, which its introspection then
+    answers from, through the backend's own row-shaping code: what ``verify_database`` and
+    ``audit_schema`` read from it is what they would read from a server that ran the script.
+    It is registered under its alias while the block runs, since the checks open their
+    savepoints by alias; nothing it holds has rows, and nothing can be inserted.
+    """
+    connection = ScriptDatabaseWrapper(sqlserver_settings(), SCRIPT_DATABASE_ALIAS)
+    for batch in split_batches(script):
+        connection.catalogue.record(_without_comments(batch))
+    with _registered(connection):
+        yield connection

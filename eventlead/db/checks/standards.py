@@ -3,7 +3,8 @@
 The design document's success criteria end with "no Solomon violations"; these are the
 violations it means, written down: PascalCase names, the six schemas, ``<TableName>ID`` keys,
 foreign key columns named after the key they reference, explicit constraint names with the
-PK_/FK_/UQ_/IX_/CK_ prefixes, and the audit columns every table of a kind carries.
+PK_/FK_/UQ_/IX_/CK_ prefixes (and, in a SQL Server database, DEFAULT constraints named
+DF_<Table>_<Column>), and the audit columns every table of a kind carries.
 """
 
 from __future__ import annotations
@@ -194,6 +195,26 @@ def audit_database(connection) -> LiveAudit:
 
 
 def _live_constraint_name(db_table: str, name: str, details: dict) -> list[Violation]:
+    found = []
+    misnamed = _misnamed(db_table, name, details)
+    if misnamed:
+        found.append(Violation(name, CONSTRAINT_NAME, f"on {db_table}: {misnamed}"))
+    if len(name) > MAX_NAME_LENGTH:
+        found.append(Violation(name, CONSTRAINT_NAME, f"on {db_table}: {len(name)} characters, over {MAX_NAME_LENGTH}"))
+    return found
+
+
+def _misnamed(db_table: str, name: str, details: dict) -> str | None:
+    """What is wrong with the name of a live constraint or index, if anything.
+
+    A DEFAULT constraint (SQL Server keeps every column default as one) is named after its
+    table and column, ``DF_User_TimezoneIdentifier``, as the SQL Server schema editor names
+    it (``eventlead.db.backends.mssql.schema.default_name``); the rest by their kind's prefix.
+    """
+    if details.get("default"):
+        columns = details["columns"]
+        expected = f"DF_{constraint_stem(db_table)}_{'_'.join(columns)}"
+        return None if name == expected else f"the DEFAULT of {', '.join(columns)} is named {expected}"
     if details.get("primary_key"):
         prefix = "PK_"
     elif details.get("foreign_key"):
@@ -204,9 +225,6 @@ def _live_constraint_name(db_table: str, name: str, details: dict) -> list[Viola
         prefix = "CK_"
     else:
         prefix = "IX_"
-    found = []
     if SYNTHETIC_NAME.match(name) or not name.startswith(prefix):
-        found.append(Violation(name, CONSTRAINT_NAME, f"on {db_table}: expected a name starting with {prefix}"))
-    if len(name) > MAX_NAME_LENGTH:
-        found.append(Violation(name, CONSTRAINT_NAME, f"on {db_table}: {len(name)} characters, over {MAX_NAME_LENGTH}"))
-    return found
+        return f"expected a name starting with {prefix}"
+    return None

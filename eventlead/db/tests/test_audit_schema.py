@@ -10,6 +10,7 @@ from django.test.utils import isolate_apps
 from eventlead.db.checks.declared import project_models
 from eventlead.db.naming import SCHEMAS
 from eventlead.db.checks.standards import Violation, audit_database, audit_models
+from eventlead.db.sqlserver import script_database
 
 from .engine_sql import stray_table
 
@@ -216,3 +217,24 @@ def test_a_badly_named_live_index_is_reported_on_postgresql():
     ]
     with pytest.raises(CommandError, match="2 violation"):
         audit("--database")
+
+
+def test_default_constraints_are_named_after_their_table_and_column():
+    """SQL Server keeps each column DEFAULT as a constraint: DF_<Table>_<Column>, not an index."""
+    script = """
+CREATE TABLE [dbo].[User] ([UserID] int NOT NULL CONSTRAINT [PK_User] PRIMARY KEY IDENTITY (1, 1),
+    [TimezoneIdentifier] nvarchar(64) CONSTRAINT [DF_User_TimezoneIdentifier] DEFAULT 'UTC' NOT NULL,
+    [AccessTokenVersion] int CONSTRAINT [IX_User_AccessTokenVersion] DEFAULT 1 NOT NULL);
+GO
+CREATE TABLE [audit].[User] ([AuditUserID] bigint NOT NULL CONSTRAINT [PK_AuditUser] PRIMARY KEY IDENTITY (1, 1),
+    [Operation] nvarchar(20) CONSTRAINT [DF_User_Operation] DEFAULT 'insert' NOT NULL);
+"""
+    with script_database(script) as sqlserver:
+        violations = audit_database(sqlserver).violations
+
+    assert violations == [
+        Violation("DF_User_Operation", "constraint name", "on audit.User: the DEFAULT of Operation is named "
+                  "DF_AuditUser_Operation"),
+        Violation("IX_User_AccessTokenVersion", "constraint name", "on dbo.User: the DEFAULT of AccessTokenVersion "
+                  "is named DF_User_AccessTokenVersion"),
+    ]

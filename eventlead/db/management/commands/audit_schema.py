@@ -1,5 +1,8 @@
 """``manage.py audit_schema``: the naming standard's violations in the models and database."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -7,12 +10,14 @@ from eventlead.db.checks.declared import framework_tables, project_models
 from eventlead.db.checks.live import UNNAMED_INLINE
 from eventlead.db.checks.report import listing, render_table
 from eventlead.db.checks.standards import audit_database, audit_models
+from eventlead.db.sqlserver import SCRIPT_PATH, script_database
 
 
 class Command(BaseCommand):
     help = (
         "Report every breach of the naming standard (tables.md) in the project's models and, "
-        "with --database, in the live database. Exits 1 when there is any."
+        "with --database, in the live database; with --sqlserver-script, in the database the "
+        "SQL Server script builds, read offline. Exits 1 when there is any."
     )
 
     def add_arguments(self, parser):
@@ -23,25 +28,42 @@ class Command(BaseCommand):
             metavar="ALIAS",
             help=f"Also audit the live database (alias, default '{DEFAULT_DB_ALIAS}').",
         )
+        parser.add_argument(
+            "--sqlserver-script",
+            nargs="?",
+            const=str(SCRIPT_PATH),
+            metavar="PATH",
+            help=(
+                "Also audit, without a server, the SQL Server database this script builds on an empty "
+                f"database (default {SCRIPT_PATH.relative_to(settings.BASE_DIR)}): its tables, columns, "
+                "constraints, indexes and DEFAULT constraints, as SQL Server's catalog would list them."
+            ),
+        )
 
-    def handle(self, *args, database, **options):
+    def handle(self, *args, database, sqlserver_script, **options):
         models = project_models()
         violations = audit_models(models)
         self.stdout.write(f"Models: {len(models)} tables audited.")
         framework = listing(framework_tables())
         self.stdout.write(f"Framework tables (Django and installed packages, not audited): {framework}.")
         if database:
-            live = audit_database(connections[database])
-            vendor = connections[database].vendor
-            if live.names is None:
-                names = f"constraint names not checked: {UNNAMED_INLINE}."
-            else:
-                names = f"{live.names} constraint and index names audited."
-            self.stdout.write(f"Database '{database}' ({vendor}): {live.tables} tables audited; {names}")
-            violations += live.violations
+            connection = connections[database]
+            violations += self._audit(connection, f"Database '{database}' ({connection.vendor})")
+        if sqlserver_script:
+            with script_database(Path(sqlserver_script).read_text(encoding="utf-8")) as connection:
+                violations += self._audit(connection, f"SQL Server script {sqlserver_script} (offline)")
         if not violations:
             self.stdout.write("No violations.")
             return
         rows = [(v.target, v.rule, v.detail) for v in violations]
         self.stdout.write(render_table(rows, ("target", "rule", "detail")))
         raise CommandError(f"audit_schema: {len(violations)} violation(s) of the naming standard.")
+
+    def _audit(self, connection, source: str) -> list:
+        live = audit_database(connection)
+        if live.names is None:
+            names = f"constraint names not checked: {UNNAMED_INLINE}."
+        else:
+            names = f"{live.names} constraint and index names audited."
+        self.stdout.write(f"{source}: {live.tables} tables audited; {names}")
+        return live.violations
