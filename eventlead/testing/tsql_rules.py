@@ -28,8 +28,9 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 # %s placeholders (Django's paramstyle) as T-SQL's ?, and %% back to a literal %.
 _PARAMSTYLE = re.compile(r"%([s%])")
 # mssql-django starts INSERT, UPDATE and DELETE with "SET NOCOUNT ON" (or OFF), sometimes
-# with no semicolon after it, which sqlglot cannot split from the statement.
-_NOCOUNT = re.compile(r"^SET NOCOUNT (ON|OFF);?\s*")
+# with no semicolon after it, and wraps an INSERT of an explicit identity value in SET
+# IDENTITY_INSERT ... ON/OFF; sqlglot parses neither. Both are plain session switches.
+_SESSION_SWITCH = re.compile(r"SET (NOCOUNT|IDENTITY_INSERT \[\w+\](\.\[\w+\])?) (ON|OFF);?\s*")
 
 _CONNECTIVES = (exp.And, exp.Or, exp.Not)
 _PREDICATES = (exp.Predicate, *_CONNECTIVES)
@@ -37,7 +38,7 @@ _PREDICATES = (exp.Predicate, *_CONNECTIVES)
 
 def to_tsql(sql: str) -> str:
     """Django's SQL with ``%s`` parameters as T-SQL with ``?`` parameters."""
-    return _PARAMSTYLE.sub(lambda match: "?" if match[1] == "s" else "%", _NOCOUNT.sub("", sql))
+    return _PARAMSTYLE.sub(lambda match: "?" if match[1] == "s" else "%", _SESSION_SWITCH.sub("", sql))
 
 
 def violations(sql: str, parameter_count: int) -> list[str]:
