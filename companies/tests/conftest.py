@@ -43,3 +43,21 @@ def company(auth_client, send):
 def link_token(message) -> str:
     url = re.search(r"https?://\S+", message.body).group(0)
     return parse_qs(urlparse(url).query)["token"][0]
+
+
+@pytest.fixture
+def add_member(make_user):
+    """Give a user (created if new) a membership of a company directly, with this role and status."""
+    from accounts.models import User
+    from companies.models import UserCompany
+    from reference.models import JoinedVia, UserCompanyRole, UserCompanyStatus
+
+    def add(company_id, email, role="company_user", status="active", **fields):
+        member = User.objects.filter(email=email).first() or make_user(email)
+        return UserCompany.objects.create(
+            user=member, company_id=company_id, role=UserCompanyRole.objects.get(code=role),
+            status=UserCompanyStatus.objects.get(code=status), joined_via=JoinedVia.objects.get(code="invitation"),
+            **fields,
+        )
+
+    return add
