@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 PYTHON ?= python3
 
-.PHONY: install run test test-sqlite test-postgres test-sqlserver clean
+.PHONY: install run test test-sqlite test-postgres test-sqlserver mutation clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,5 +32,11 @@ test-postgres: install
 test-sqlserver: install
 	scripts/with-sqlserver $(PYTEST) -m "not browser and not fuzz and not postgres"
 
+# Mutation testing of the security-critical modules (docs/testing.md): about 20 minutes, not in CI.
+mutation: install
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2
+	$(PY) scripts/mutation_report.py
+
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var mutants

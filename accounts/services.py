@@ -33,6 +33,7 @@ from .models import User, UserEmailVerificationToken, UserPasswordResetToken, no
 from .tokens import hash_token, new_token
 
 MESSAGE_WRONG_CURRENT_PASSWORD = "The current password is incorrect."
+MESSAGE_EMAIL_TOO_LONG = "Ensure this field has no more than %d characters."
 LOCKED_REASON_FAILED_LOGINS = "Too many failed sign-in attempts."
 SUBJECT_VERIFY = "Verify your EventLead email address"
 SUBJECT_EXISTING = "Someone tried to sign up with your email address"
@@ -89,6 +90,10 @@ def user_signup(*, email: str, password: str, first_name: str, last_name: str) -
     verification email, the owner of an existing one a notice instead.
     """
     email = normalize_email(email)
+    # Case folding can lengthen an address ("ß" becomes "ss") past what the column holds.
+    max_length = User._meta.get_field("email").max_length
+    if len(email) > max_length:
+        raise ValidationFailed(fields={"email": [MESSAGE_EMAIL_TOO_LONG % max_length]})
     candidate = User(email=email, first_name=first_name, last_name=last_name)
     password_validate(password, user=candidate)
     existing = _active_user_by_email(email)
@@ -258,7 +263,10 @@ def _refresh_token_user(raw: str) -> tuple[VersionedRefreshToken, User]:
         refresh = VersionedRefreshToken(raw)
     except TokenError as error:
         raise RefreshTokenInvalid() from error
-    user = User.objects.filter(pk=refresh.get("sub")).first()
+    try:
+        user = User.objects.filter(pk=refresh.get("sub")).first()
+    except ValueError:  # A subject that is not a user id ("abc"): refused like an unknown one.
+        user = None
     if user is None or not user.is_active or refresh.get(REFRESH_VERSION_CLAIM) != user.refresh_token_version:
         raise RefreshTokenInvalid()
     if refresh.get(ACCESS_VERSION_CLAIM) != user.access_token_version:
