@@ -1,9 +1,32 @@
 """Fixtures for the accounts tests that use real servers: SMTP on loopback and live HTTP."""
 
+import json
+
 import pytest
 
 from eventlead.testing.http import JsonHttpClient
 from eventlead.testing.smtp import LOOPBACK, LocalSmtpServer
+
+from .http_support import API, client
+
+
+@pytest.fixture
+def post(django_capture_on_commit_callbacks):
+    """POST JSON (as ``access``'s user when given) and run the on-commit callbacks (the emails),
+    as a committed request would."""
+
+    def do(path, body=None, access=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client(access).post(f"{API}{path}", body or {}, format="json")
+
+    return do
+
+
+@pytest.fixture
+def unthrottled(set_setting):
+    """Lift the rate limits, for tests about the database rather than the throttles."""
+    scopes = ("login", "signup", "passwordReset", "abrSearch")
+    set_setting("security.rate_limits", json.dumps(dict.fromkeys(scopes, "1000/min")))
 
 
 def _send_mail_to(settings, server: LocalSmtpServer) -> None:

@@ -16,16 +16,9 @@ from accounts.models import User
 from eventlead.testing.threads import run_together
 from logging_app.models import AuthEvent, EmailDelivery
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("unthrottled")]
 
 THREADS = 20
-
-
-@pytest.fixture(autouse=True)
-def _no_throttling(set_setting):
-    """Lift the rate limits: these tests are about the database, not the throttles."""
-    scopes = ("login", "signup", "passwordReset", "abrSearch")
-    set_setting("security.rate_limits", json.dumps(dict.fromkeys(scopes, "1000/min")))
 
 
 def post(path, body):

@@ -4,7 +4,6 @@ Mirrors ``test_concurrency.test_one_refresh_token_used_twenty_times_at_once_rota
 real threads, each on its own connection, on real PostgreSQL (SQLite serialises writers).
 """
 
-import json
 from collections import Counter
 
 import pytest
@@ -19,16 +18,9 @@ from reference.models import UserStatus
 
 from .http_support import last_link_token
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("unthrottled")]
 
 THREADS = 20
-
-
-@pytest.fixture(autouse=True)
-def _no_throttling(set_setting):
-    """Lift the rate limits: these tests are about the database, not the throttles."""
-    scopes = ("login", "signup", "passwordReset", "abrSearch")
-    set_setting("security.rate_limits", json.dumps(dict.fromkeys(scopes, "1000/min")))
 
 
 def post(path, body):

@@ -21,16 +21,6 @@ PASSWORD = "Correct-horse-battery-9"  # make_user's
 NEW_PASSWORD = "Another-long-passphrase-42"
 
 
-@pytest.fixture
-def post(django_capture_on_commit_callbacks):
-    """POST JSON and run the on-commit callbacks (the emails), as a committed request would."""
-
-    def do(path, body=None, access=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client(access).post(f"{API}{path}", body or {}, format="json")
-
-    return do
-
 
 @pytest.fixture
 def reset_link(post):

@@ -21,14 +21,6 @@ PASSWORD = "Correct-horse-battery-9"  # make_user's
 LOCKED_REASON = "Too many failed sign-in attempts."
 
 
-@pytest.fixture
-def post(django_capture_on_commit_callbacks):
-    def do(path, body):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client().post(f"{API}{path}", body, format="json")
-
-    return do
-
 
 def login(post, email, password=PASSWORD):
     return post("auth/login", {"email": email, "password": password})

@@ -14,23 +14,13 @@ from eventlead.core.exceptions import InvalidCredentials, ValidationFailed
 from logging_app.models import EmailDelivery
 from reference.models import UserStatus
 
-from .http_support import API, client, error, last_link_token, token_expired, token_invalid
+from .http_support import error, last_link_token, token_expired, token_invalid
 
 pytestmark = pytest.mark.django_db
 
 EMAIL = "new@example.com"
 PASSWORD = "Long-enough-pass-1"
 
-
-@pytest.fixture
-def post(django_capture_on_commit_callbacks):
-    """POST JSON anonymously and run the on-commit callbacks (the emails), as a committed request would."""
-
-    def do(path, body):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client().post(f"{API}{path}", body, format="json")
-
-    return do
 
 
 @pytest.fixture
