@@ -32,7 +32,7 @@ test-postgres: install
 test-sqlserver: install
 	scripts/with-sqlserver $(PYTEST) -m "not browser and not fuzz and not postgres"
 
-# Mutation testing of the security-critical modules (docs/testing.md): about 20 minutes, not in CI.
+# Mutation testing of the security-critical modules (docs/testing.md): about 11 minutes, not in CI.
 mutation: install
 	rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children 2
