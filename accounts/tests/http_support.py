@@ -53,3 +53,12 @@ def access_refused(response) -> dict:
 
 def access_unreadable(response) -> dict:
     return error(response, "token_invalid", MESSAGE_ACCESS_UNREADABLE)
+
+
+# A password each rule refuses, with the message it answers (the user is member@example.com).
+WEAK_PASSWORDS = [
+    ("Zq8-xk3", ["Use at least 8 characters."]),
+    ("onlyletterslong", ["Use both letters and digits."]),
+    ("password1", ["This password is too common."]),
+    ("member@example.com1", ["The password is too similar to the email."]),
+]

@@ -13,7 +13,7 @@ from eventlead.core.exceptions import InvalidCredentials, ValidationFailed
 from logging_app.models import AuthEvent
 from reference.models import UserStatus
 
-from .http_support import API, client, error, last_link_token, token_expired, token_invalid
+from .http_support import API, WEAK_PASSWORDS, client, error, last_link_token, token_expired, token_invalid
 
 pytestmark = pytest.mark.django_db
 
@@ -82,15 +82,7 @@ def test_a_verification_link_stops_working_when_its_account_is_deleted(post):
 # What a reset refuses -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("weak", "messages"),
-    [
-        ("Zq8-xk3", ["Use at least 8 characters."]),
-        ("onlyletterslong", ["Use both letters and digits."]),
-        ("password1", ["This password is too common."]),
-        ("member@example.com1", ["The password is too similar to the email."]),
-    ],
-)
+@pytest.mark.parametrize(("weak", "messages"), WEAK_PASSWORDS)
 def test_a_reset_to_a_weak_password_is_refused_and_the_link_still_works(post, user, reset_link, weak, messages):
     token = reset_link(user.email)
 

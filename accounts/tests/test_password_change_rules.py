@@ -8,7 +8,7 @@ from auditing.models import ActivityLog, AuditUser
 from eventlead.core.exceptions import ValidationFailed
 from logging_app.models import AuthEvent
 
-from .http_support import API, client, error
+from .http_support import API, WEAK_PASSWORDS, client, error
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +21,7 @@ def change(access, current=PASSWORD, new=NEW_PASSWORD):
                                format="json")
 
 
-@pytest.mark.parametrize(
-    ("weak", "messages"),
-    [
-        ("Zq8-xk3", ["Use at least 8 characters."]),
-        ("onlyletterslong", ["Use both letters and digits."]),
-        ("password1", ["This password is too common."]),
-        ("member@example.com1", ["The password is too similar to the email."]),
-    ],
-)
+@pytest.mark.parametrize(("weak", "messages"), WEAK_PASSWORDS)
 def test_a_change_to_a_weak_password_is_refused_and_changes_nothing(user, login, weak, messages):
     tokens = login()
 

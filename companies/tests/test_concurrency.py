@@ -12,8 +12,7 @@ from auditing.models import AuditRole
 from companies.invitations import invitation_accept, invitation_create, invitation_resend, invitation_token_rotate
 from companies.models import Company, UserCompany, UserInvitation
 from companies.services import company_create
-from eventlead.core.exceptions import DomainError
-from eventlead.testing.threads import run_together
+from eventlead.testing.threads import outcome, run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,20 +26,12 @@ def invitation(make_user, set_setting):
     return invitation, admin
 
 
-def _outcome(call):
-    try:
-        call()
-        return "ok"
-    except DomainError as error:
-        return error.code
-
-
 def test_twenty_concurrent_accepts_make_exactly_one_membership(invitation):
     invitation, _ = invitation
     token = invitation_token_rotate(invitation=invitation)
 
     outcomes = run_together(
-        lambda n: _outcome(lambda: invitation_accept(token=token, user=None, password="Race-condition-pass-1",
+        lambda n: outcome(lambda: invitation_accept(token=token, user=None, password="Race-condition-pass-1",
                                                      first_name="G", last_name=str(n))),
         range(20),
     )
@@ -58,7 +49,7 @@ def test_ten_concurrent_resends_never_exceed_the_limit(invitation):
     later = timezone.now() + timedelta(hours=1)  # past the cooldown of the first send
 
     outcomes = run_together(
-        lambda n: _outcome(lambda: invitation_resend(company=company, invitation_id=invitation.pk, actor=admin,
+        lambda n: outcome(lambda: invitation_resend(company=company, invitation_id=invitation.pk, actor=admin,
                                                      now=later)),
         range(10),
     )
@@ -74,7 +65,7 @@ def test_without_a_cooldown_concurrent_resends_stop_exactly_at_the_limit(invitat
     company = Company.objects.get(pk=invitation.company_id)
 
     outcomes = run_together(
-        lambda n: _outcome(lambda: invitation_resend(company=company, invitation_id=invitation.pk, actor=admin)),
+        lambda n: outcome(lambda: invitation_resend(company=company, invitation_id=invitation.pk, actor=admin)),
         range(10),
     )
 

@@ -224,16 +224,6 @@ def test_an_unknown_or_inactive_role_is_refused_naming_the_active_ones(auth_clie
 # Under concurrency: the admin rows are locked, so of admins stepping down together one always stays.
 
 
-def _outcome(call):
-    from eventlead.core.exceptions import DomainError
-
-    try:
-        call()
-        return "ok"
-    except DomainError as error:
-        return error.code
-
-
 @pytest.fixture
 def ten_admins(make_user):
     from companies.services import company_create
@@ -258,12 +248,12 @@ def _active_admins(company):
 @pytest.mark.django_db(transaction=True)
 def test_ten_admins_demoting_themselves_at_once_leave_exactly_one(ten_admins):
     from companies.services import member_role_change
-    from eventlead.testing.threads import run_together
+    from eventlead.testing.threads import outcome, run_together
 
     company, memberships = ten_admins
 
     outcomes = run_together(
-        lambda m: _outcome(lambda: member_role_change(membership=m, role_code="company_user", actor=m.user)),
+        lambda m: outcome(lambda: member_role_change(membership=m, role_code="company_user", actor=m.user)),
         memberships,
     )
 
@@ -275,12 +265,12 @@ def test_ten_admins_demoting_themselves_at_once_leave_exactly_one(ten_admins):
 @pytest.mark.django_db(transaction=True)
 def test_ten_admins_removing_themselves_at_once_leave_exactly_one(ten_admins):
     from companies.services import member_remove
-    from eventlead.testing.threads import run_together
+    from eventlead.testing.threads import outcome, run_together
 
     company, memberships = ten_admins
 
     outcomes = run_together(
-        lambda m: _outcome(lambda: member_remove(membership=m, actor=m.user, reason="left")), memberships,
+        lambda m: outcome(lambda: member_remove(membership=m, actor=m.user, reason="left")), memberships,
     )
 
     assert Counter(outcomes) == {"ok": 9, "conflict": 1}

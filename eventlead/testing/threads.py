@@ -42,3 +42,14 @@ def run_together(work: Callable[[Argument], Result], arguments: Sequence[Argumen
     if errors:
         raise errors[0]
     return results
+
+
+def outcome(call: Callable[[], object]) -> str:
+    """``"ok"``, or the code of the domain error ``call`` raised: what one racer got."""
+    from eventlead.core.exceptions import DomainError
+
+    try:
+        call()
+        return "ok"
+    except DomainError as error:
+        return error.code
