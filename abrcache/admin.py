@@ -52,9 +52,13 @@ def _purge(request, form: PurgeForm) -> int:
     scope = form.cleaned_data["scope"]
     abn = form.cleaned_data["abn"] if scope == PURGE_ABN else None
     removed = abr_cache_purge(expired_only=scope == PURGE_EXPIRED, abn=abn)
-    activity_record(action="abr_cache_purged", entity="ABRSearch", actor=request.user,
-                    description=f"Purged the ABR cache: {dict(form.fields['scope'].choices)[scope].lower()}",
-                    new_values={"scope": scope, "abn": abn, "removed": removed})
+    activity_record(
+        action="abr_cache_purged",
+        entity="ABRSearch",
+        actor=request.user,
+        description=f"Purged the ABR cache: {dict(form.fields['scope'].choices)[scope].lower()}",
+        new_values={"scope": scope, "abn": abn, "removed": removed},
+    )
     return removed
 
 
@@ -76,15 +80,19 @@ def abr_search_list(request):
         entries = entries.filter(search_value__icontains=query.casefold())
     page = EstimatedCountPaginator(entries, PER_PAGE).get_page(request.GET.get("p"))
     request.current_app = site.name
-    return TemplateResponse(request, "admin/abrcache/abrsearch_list.html", {
-        **site.each_context(request),
-        "title": "Cached ABR searches",
-        "page": page,
-        "form": form,
-        "search_types": SearchType.choices,
-        "search_type": search_type,
-        "query": query,
-    })
+    return TemplateResponse(
+        request,
+        "admin/abrcache/abrsearch_list.html",
+        {
+            **site.each_context(request),
+            "title": "Cached ABR searches",
+            "page": page,
+            "form": form,
+            "search_types": SearchType.choices,
+            "search_type": search_type,
+            "query": query,
+        },
+    )
 
 
 admin.site.register_page(

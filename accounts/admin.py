@@ -76,8 +76,16 @@ class UserAdminForm(forms.ModelForm):
 class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     form = UserAdminForm
     formfield_overrides = HTTPS_URL_FIELDS
-    list_display = ("email", "full_name", "user_role", "status", "email_verified", "is_locked", "last_login",
-                    "created_date")
+    list_display = (
+        "email",
+        "full_name",
+        "user_role",
+        "status",
+        "email_verified",
+        "is_locked",
+        "last_login",
+        "created_date",
+    )
     list_filter = ("status", "user_role", "is_locked", EmailVerifiedFilter, "is_deleted")
     list_select_related = ("status", "user_role")
     search_fields = ("email", "first_name", "last_name")
@@ -90,16 +98,38 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
         (None, {"fields": ("email", "first_name", "last_name", "phone", "role_title", "profile_picture_url")}),
         ("Access", {"fields": ("user_role", "status", "two_factor")}),
         ("Preferences", {"fields": ("timezone_identifier", "language", "country")}),
-        ("Sign-in and lockout", {"fields": (
-            "email_verified_at", "last_login", "last_password_change", "failed_login_attempts",
-            "last_failed_login_at", "is_locked", "locked_until", "locked_reason",
-        )}),
+        (
+            "Sign-in and lockout",
+            {
+                "fields": (
+                    "email_verified_at",
+                    "last_login",
+                    "last_password_change",
+                    "failed_login_attempts",
+                    "last_failed_login_at",
+                    "is_locked",
+                    "locked_until",
+                    "locked_reason",
+                )
+            },
+        ),
         ("Record", {"fields": ("created_date", "updated_date", "is_deleted", "deleted_date")}),
     )
     readonly_fields = (
-        "email", "two_factor", "email_verified_at", "last_login", "last_password_change", "failed_login_attempts",
-        "last_failed_login_at", "is_locked", "locked_until", "locked_reason", "created_date", "updated_date",
-        "is_deleted", "deleted_date",
+        "email",
+        "two_factor",
+        "email_verified_at",
+        "last_login",
+        "last_password_change",
+        "failed_login_attempts",
+        "last_failed_login_at",
+        "is_locked",
+        "locked_until",
+        "locked_reason",
+        "created_date",
+        "updated_date",
+        "is_deleted",
+        "deleted_date",
     )
 
     def has_add_permission(self, request):

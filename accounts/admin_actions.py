@@ -52,8 +52,14 @@ def user_admin_update(*, user: User, actor: User, fields: list[str]) -> User:
     user.refresh_from_db()
     entity_snapshot_record(instance=user, old=before, actor=actor)
     if user.user_role_id != stored.user_role_id:
-        role_change_record(user_id=user.pk, company_id=None, old_role_id=stored.user_role_id,
-                           new_role_id=user.user_role_id, actor=actor, reason=REASON_BACK_OFFICE)
+        role_change_record(
+            user_id=user.pk,
+            company_id=None,
+            old_role_id=stored.user_role_id,
+            new_role_id=user.user_role_id,
+            actor=actor,
+            reason=REASON_BACK_OFFICE,
+        )
     if user.status_id != stored.status_id and user.status_id != reference_id(UserStatus, UserStatus.ACTIVE):
         tokens_revoke_all(user=user)
     return user
@@ -69,8 +75,17 @@ def user_unlock(*, user: User, actor: User) -> bool:
     if row.status.code == UserStatus.LOCKED:
         row.status_id = reference_id(UserStatus, UserStatus.ACTIVE)
     row.updated_by = actor
-    row.save(update_fields=["is_locked", "locked_until", "locked_reason", "failed_login_attempts", "status",
-                            "updated_by", "updated_date"])
+    row.save(
+        update_fields=[
+            "is_locked",
+            "locked_until",
+            "locked_reason",
+            "failed_login_attempts",
+            "status",
+            "updated_by",
+            "updated_date",
+        ]
+    )
     entity_snapshot_record(instance=row, old=before, actor=actor)
     auth_event_record(event_type=AuthEventType.ACCOUNT_UNLOCKED, user=row, failure_reason="unlocked_by_admin")
     return True
@@ -92,8 +107,9 @@ def user_suspend(*, user: User, actor: User) -> bool:
     """Suspend an active account and revoke every token it holds; False if it was not active."""
     if user.pk == actor.pk:
         raise ValidationError(MESSAGE_OWN_STATUS)
-    suspended = _status_change(user, actor, to=UserStatus.SUSPENDED,
-                               allowed_from=(UserStatus.ACTIVE, UserStatus.LOCKED))
+    suspended = _status_change(
+        user, actor, to=UserStatus.SUSPENDED, allowed_from=(UserStatus.ACTIVE, UserStatus.LOCKED)
+    )
     if suspended:
         tokens_revoke_all(user=user)
     return suspended
@@ -109,8 +125,12 @@ def user_reactivate(*, user: User, actor: User) -> bool:
 def user_sign_out_everywhere(*, user: User, actor: User) -> None:
     """End every session of ``user`` on every device (all their tokens stop working)."""
     session_logout_all(user=user)
-    activity_record(action="user_signed_out_everywhere", entity=user, actor=actor,
-                    description="Signed out of every device from the back office")
+    activity_record(
+        action="user_signed_out_everywhere",
+        entity=user,
+        actor=actor,
+        description="Signed out of every device from the back office",
+    )
 
 
 def user_verification_resend(*, user: User) -> bool:
@@ -126,8 +146,9 @@ def user_two_factor_reset(*, user: User, actor: User) -> int:
     """Remove ``user``'s TOTP devices (a lost phone): they enrol again at their next sign-in."""
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
     if removed:
-        activity_record(action="admin_two_factor_reset", entity=user, actor=actor,
-                        description="Removed the back-office TOTP device")
+        activity_record(
+            action="admin_two_factor_reset", entity=user, actor=actor, description="Removed the back-office TOTP device"
+        )
     return removed
 
 

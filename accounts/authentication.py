@@ -26,10 +26,6 @@ class VersionedJWTAuthentication(JWTAuthentication):
             user = User.objects.get(pk=validated_token.get("sub"))
         except (User.DoesNotExist, ValueError, TypeError):
             user = None
-        if (
-            user is None
-            or not user.is_active
-            or validated_token.get(ACCESS_VERSION_CLAIM) != user.access_token_version
-        ):
+        if user is None or not user.is_active or validated_token.get(ACCESS_VERSION_CLAIM) != user.access_token_version:
             raise InvalidToken("The access token is no longer valid.")
         return user

@@ -93,7 +93,9 @@ class User(AbstractBaseUser, SoftDeleteModel):
         constraints = [
             # Addresses are stored in normalize_email() form, so this is case-insensitive.
             models.UniqueConstraint(fields=["email"], name="UQ_User_Email"),
-            models.CheckConstraint(condition=models.Q(failed_login_attempts__gte=0), name="CK_User_FailedLoginAttempts"),
+            models.CheckConstraint(
+                condition=models.Q(failed_login_attempts__gte=0), name="CK_User_FailedLoginAttempts"
+            ),
             models.CheckConstraint(
                 condition=models.Q(access_token_version__gte=1, refresh_token_version__gte=1),
                 name="CK_User_TokenVersions",
@@ -119,11 +121,7 @@ class User(AbstractBaseUser, SoftDeleteModel):
     @property
     def is_active(self) -> bool:
         """Active status, not locked, not deleted: the only users Django lets sign in."""
-        return (
-            not self.is_deleted
-            and self.status.code == UserStatus.ACTIVE
-            and not self.is_locked_at(timezone.now())
-        )
+        return not self.is_deleted and self.status.code == UserStatus.ACTIVE and not self.is_locked_at(timezone.now())
 
     @property
     def is_system_admin(self) -> bool:

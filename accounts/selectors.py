@@ -11,8 +11,14 @@ def user_memberships(*, user):
         .select_related("company", "role")
         # Only what the profile shows (id, display name, role): these rows are wide.
         .only(
-            "company__id", "company__company_name", "company__legal_entity_name", "company__business_names",
-            "company__custom_display_name", "company__display_name_source", "role__code", "user_id",
+            "company__id",
+            "company__company_name",
+            "company__legal_entity_name",
+            "company__business_names",
+            "company__custom_display_name",
+            "company__display_name_source",
+            "role__code",
+            "user_id",
         )
         .order_by("company__company_name")
     )

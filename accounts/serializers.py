@@ -75,8 +75,18 @@ class UserOutput(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [
-            "user_id", "email", "first_name", "last_name", "phone", "role_title", "timezone_identifier",
-            "profile_picture_url", "email_verified_at", "status", "last_login", "companies",
+            "user_id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "role_title",
+            "timezone_identifier",
+            "profile_picture_url",
+            "email_verified_at",
+            "status",
+            "last_login",
+            "companies",
         ]
 
     @extend_schema_field(MembershipOutput(many=True))

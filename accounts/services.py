@@ -111,7 +111,9 @@ def user_signup(*, email: str, password: str, first_name: str, last_name: str) -
         else:
             entity_snapshot_record(instance=candidate, old=None, actor=candidate)
             activity_record(action="user_signed_up", entity=candidate, actor=candidate)
-            email_queue(email_type=EmailType.EMAIL_VERIFICATION, recipient=email, subject=SUBJECT_VERIFY, user=candidate)
+            email_queue(
+                email_type=EmailType.EMAIL_VERIFICATION, recipient=email, subject=SUBJECT_VERIFY, user=candidate
+            )
             return candidate
     _burn_password_hash(password)
     email_queue(
@@ -139,7 +141,9 @@ def email_verification_resend(*, email: str) -> None:
     user = _active_user_by_email(email)
     if user is not None and user.email_verified_at is None:
         with transaction.atomic():
-            email_queue(email_type=EmailType.EMAIL_VERIFICATION, recipient=user.email, subject=SUBJECT_VERIFY, user=user)
+            email_queue(
+                email_type=EmailType.EMAIL_VERIFICATION, recipient=user.email, subject=SUBJECT_VERIFY, user=user
+            )
 
 
 def _consume(model, token: str, now: datetime):
@@ -193,7 +197,9 @@ def credentials_check(*, email: str, password: str, now: datetime | None = None)
     user = _active_user_by_email(email)
     if user is None:
         _burn_password_hash(password)
-        auth_event_record(event_type=AuthEventType.LOGIN_FAILED, email=normalize_email(email)[:254], failure_reason="unknown_email")
+        auth_event_record(
+            event_type=AuthEventType.LOGIN_FAILED, email=normalize_email(email)[:254], failure_reason="unknown_email"
+        )
         raise InvalidCredentials()
     _expire_lock(user, now)
     if user.is_locked_at(now):

@@ -10,8 +10,17 @@ from .models import ActivityLog, AuditCompany, AuditRole, AuditUser, RoleScope
 
 # The entity types services write to ActivityLog. A fixed list, because a DISTINCT over a
 # table of millions of rows on every page would be the slowest query of the list.
-ENTITY_TYPES = ("AppSetting", "Company", "CompanyBillingDetails", "CompanyCustomerDetails",
-                "CompanyOrganizerDetails", "User", "UserCompany", "UserInvitation", "ValidationRule")
+ENTITY_TYPES = (
+    "AppSetting",
+    "Company",
+    "CompanyBillingDetails",
+    "CompanyCustomerDetails",
+    "CompanyOrganizerDetails",
+    "User",
+    "UserCompany",
+    "UserInvitation",
+    "ValidationRule",
+)
 
 
 class EntityTypeFilter(admin.SimpleListFilter):
@@ -73,13 +82,26 @@ class AuditRoleAdmin(LogAdmin):
     date_hierarchy = "changed_date"
     email_search_fields = ("user__email", "changed_by__email")
     search_fields = ("reason",)
-    fields = ("changed_date", "role_scope", "user", "company", "old_role", "new_role", "old_role_id", "new_role_id",
-              "changed_by", "reason", "request_id")
+    fields = (
+        "changed_date",
+        "role_scope",
+        "user",
+        "company",
+        "old_role",
+        "new_role",
+        "old_role_id",
+        "new_role_id",
+        "changed_by",
+        "reason",
+        "request_id",
+    )
     readonly_fields = ("old_role", "new_role")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            old_role_name=_role_name("old_role_id"), new_role_name=_role_name("new_role_id")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(old_role_name=_role_name("old_role_id"), new_role_name=_role_name("new_role_id"))
         )
 
     @admin.display(description="Old role")

@@ -70,8 +70,14 @@ def entity_snapshot_record(*, instance, old: dict | None, actor=None, operation:
 
 
 def activity_record(
-    *, action: str, entity, actor=None, company_id: int | None = None, description: str = "",
-    old_values: dict | None = None, new_values: dict | None = None,
+    *,
+    action: str,
+    entity,
+    actor=None,
+    company_id: int | None = None,
+    description: str = "",
+    old_values: dict | None = None,
+    new_values: dict | None = None,
 ) -> ActivityLog:
     """Write one business action to ``audit.ActivityLog``."""
     ctx = context.current()
@@ -91,8 +97,13 @@ def activity_record(
 
 
 def role_change_record(
-    *, user_id: int, company_id: int | None, old_role_id: int | None, new_role_id: int | None,
-    actor=None, reason: str = "",
+    *,
+    user_id: int,
+    company_id: int | None,
+    old_role_id: int | None,
+    new_role_id: int | None,
+    actor=None,
+    reason: str = "",
 ) -> AuditRole:
     """Write ``audit.Role``: a system role when ``company_id`` is None, else a company role."""
     return AuditRole.objects.create(

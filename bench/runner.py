@@ -141,8 +141,11 @@ def _prepare_database() -> tuple[dict, int | None]:
 
     for n in range(1, USERS + 1):
         User.objects.create_user(
-            f"bench-{n:03d}@example.com", PASSWORD,
-            first_name="Bench", last_name=f"User {n}", email_verified_at=dj_timezone.now(),
+            f"bench-{n:03d}@example.com",
+            PASSWORD,
+            first_name="Bench",
+            last_name=f"User {n}",
+            email_verified_at=dj_timezone.now(),
         )
     encoded = User.objects.get(email="bench-001@example.com").password
     hasher = get_hasher()
@@ -205,7 +208,8 @@ def _hash_verify_ms(encoded: str, rounds: int = 10) -> float:
 def _start_gunicorn(port: int, log: Path) -> subprocess.Popen:
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "--config", str(ROOT / "eventlead" / "gunicorn.conf.py"),
+        "--config",
+        str(ROOT / "eventlead" / "gunicorn.conf.py"),
         # No control socket in the home directory for a throwaway server.
         "--no-control-socket",
         "eventlead.wsgi:application",
@@ -213,7 +217,11 @@ def _start_gunicorn(port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     with log.open("wb") as out:
         return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             preexec_fn=terminate_with_parent,
         )
 
@@ -288,8 +296,14 @@ def _measure(base: str, token: str, pids: tuple[int, int | None], scenario: tupl
 def _wrk(base: str, path: str, name: str, token: str, seconds: int) -> tuple[dict, str]:
     """Run wrk once; return the summary printed by load.lua and wrk's own text output."""
     command = [
-        "wrk", f"--threads={THREADS}", f"--connections={CONNECTIONS}", f"--duration={seconds}s",
-        "--timeout=10s", "--latency", f"--script={ROOT / 'bench' / 'load.lua'}", base + path,
+        "wrk",
+        f"--threads={THREADS}",
+        f"--connections={CONNECTIONS}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        "--latency",
+        f"--script={ROOT / 'bench' / 'load.lua'}",
+        base + path,
     ]
     env = {
         **os.environ,
@@ -307,6 +321,7 @@ def _wrk(base: str, path: str, name: str, token: str, seconds: int) -> tuple[dic
 
 def _code_version() -> dict:
     """The commit measured, and the files that differed from it (outside bench/) at the time."""
+
     def git(*args: str) -> str:
         run = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return run.stdout if run.returncode == 0 else ""
@@ -362,11 +377,11 @@ def _notes(setup: dict, results: list[dict]) -> list[str]:
     if others and max(others) > OTHER_CPU_TOLERATED:
         notes.append(
             f"Other processes used up to {max(others):.0f}% of the machine's CPU during the run "
-            "(\"other CPU\"): req/s and latency are lower than on a quiet machine; worker CPU "
+            '("other CPU"): req/s and latency are lower than on a quiet machine; worker CPU '
             "ms/req still holds."
         )
     notes += [
-        f"The login limit (security.rate_limits \"login\") was raised from "
+        f'The login limit (security.rate_limits "login") was raised from '
         f"{setup['production_login_rate']} to {LOGIN_RATE} for the run, so every login is "
         "measured rather than refused; the throttle still reads and writes its counter.",
         f"Logins rotate over {USERS} verified users with the correct password; every one "
@@ -412,8 +427,7 @@ def render_markdown(report: dict) -> str:
     """The results table and the conditions it was measured under."""
     baseline = report["scenarios"][0]["requests_per_s"]
     lines = [
-        "| Scenario | req/s | vs baseline | p50 ms | p95 ms | p99 ms | worker CPU ms/req | other CPU "
-        "| errors |",
+        "| Scenario | req/s | vs baseline | p50 ms | p95 ms | p99 ms | worker CPU ms/req | other CPU | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in report["scenarios"]:

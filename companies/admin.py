@@ -30,8 +30,14 @@ from .validation import compact_number, validate_for_country
 
 # Filled from the ABR by "Refresh ABR details"; shown, not typed.
 ABR_FIELDS = (
-    "legal_entity_name", "business_names", "abn_status", "abn_status_effective_from", "entity_type",
-    "gst_registered", "gst_registered_from", "abr_last_verified_at",
+    "legal_entity_name",
+    "business_names",
+    "abn_status",
+    "abn_status_effective_from",
+    "entity_type",
+    "gst_registered",
+    "gst_registered_from",
+    "abr_last_verified_at",
 )
 RECORD_FIELDS = ("created_date", "updated_date", "is_deleted", "deleted_date")
 
@@ -143,10 +149,36 @@ class CompanyAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     actions = ("refresh_abr_details",)
     readonly_fields = (*ABR_FIELDS, *RECORD_FIELDS)
     fieldsets = (
-        (None, {"fields": ("company_name", "custom_display_name", "display_name_source", "abn", "acn",
-                           "country", "industry", "parent_company")}),
-        ("Contact", {"fields": ("phone", "email", "website", "address_line1", "address_line2", "suburb",
-                                "state_code", "postal_code")}),
+        (
+            None,
+            {
+                "fields": (
+                    "company_name",
+                    "custom_display_name",
+                    "display_name_source",
+                    "abn",
+                    "acn",
+                    "country",
+                    "industry",
+                    "parent_company",
+                )
+            },
+        ),
+        (
+            "Contact",
+            {
+                "fields": (
+                    "phone",
+                    "email",
+                    "website",
+                    "address_line1",
+                    "address_line2",
+                    "suburb",
+                    "state_code",
+                    "postal_code",
+                )
+            },
+        ),
         ("From the ABR", {"fields": ABR_FIELDS}),
         ("Record", {"fields": RECORD_FIELDS}),
     )
@@ -181,9 +213,14 @@ class CompanyAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
             details.save()
             kind = type(details).__name__.removeprefix("Company").removesuffix("Details").lower()
             changed = formset_changes(formset, details)
-            activity_record(action=f"company_{kind}_details_updated", entity=details, actor=request.user,
-                            company_id=details.company_id, description="Changed in the back office",
-                            new_values={field: str(getattr(details, field)) for field in changed})
+            activity_record(
+                action=f"company_{kind}_details_updated",
+                entity=details,
+                actor=request.user,
+                company_id=details.company_id,
+                description="Changed in the back office",
+                new_values={field: str(getattr(details, field)) for field in changed},
+            )
         formset.save_m2m()
 
     @admin.action(description="Refresh ABR details", permissions=("change",))

@@ -65,7 +65,12 @@ def company_abr_refresh(*, company: Company, actor) -> AbrRefresh:
         row.updated_by = actor
         row.save()
         changed = entity_snapshot_record(instance=row, old=before, actor=actor)
-        activity_record(action="company_abr_refreshed", entity=row, actor=actor, company_id=row.pk,
-                        description="Refreshed ABR details from the back office",
-                        new_values=changed.new_values if changed else None)
+        activity_record(
+            action="company_abr_refreshed",
+            entity=row,
+            actor=actor,
+            company_id=row.pk,
+            description="Refreshed ABR details from the back office",
+            new_values=changed.new_values if changed else None,
+        )
     return AbrRefresh.REFRESHED if changed else AbrRefresh.UNCHANGED

@@ -20,8 +20,6 @@ LAST_ADMIN = OpenApiResponse(description="conflict: the last active company admi
 NOT_PENDING = OpenApiResponse(description="conflict: the invitation is no longer pending.")
 
 
-
-
 def _company_body(company, role):
     return s.CompanyOutput(company, context={"role": role}).data
 
@@ -52,7 +50,9 @@ class CompanyDetailApi(APIView):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)
         company = services.company_update(
-            company=membership.company, actor=request.user, **validated_input(s.CompanyUpdateInput, request, partial=True)
+            company=membership.company,
+            actor=request.user,
+            **validated_input(s.CompanyUpdateInput, request, partial=True),
         )
         return Response(_company_body(company, membership.role.code))
 
@@ -78,7 +78,9 @@ class _CompanyDetailsApi(APIView):
         data = validated_input(self.serializer_class, request, partial=True)
         if "billing_country" in data:
             data["billing_country_code"] = (data.pop("billing_country") or {}).get("country_code")
-        details = services.company_details_update(company=membership.company, kind=self.kind, actor=request.user, **data)
+        details = services.company_details_update(
+            company=membership.company, kind=self.kind, actor=request.user, **data
+        )
         return Response(self.serializer_class(details).data)
 
 
@@ -114,7 +116,9 @@ class MemberDetailApi(APIView):
         require_admin(membership_get(user=request.user, company_id=company_id))
         data = validated_input(s.MemberRoleInput, request)
         target = services.member_role_change(
-            membership=_member_of(company_id, user_company_id), role_code=data["role"], actor=request.user,
+            membership=_member_of(company_id, user_company_id),
+            role_code=data["role"],
+            actor=request.user,
             reason=data["reason"],
         )
         return Response(s.MemberOutput(selectors.company_members(company_id=company_id).get(pk=target.pk)).data)
@@ -123,7 +127,8 @@ class MemberDetailApi(APIView):
     def delete(self, request, company_id, user_company_id):
         require_admin(membership_get(user=request.user, company_id=company_id))
         target = services.member_remove(
-            membership=_member_of(company_id, user_company_id), actor=request.user,
+            membership=_member_of(company_id, user_company_id),
+            actor=request.user,
             reason=validated_input(s.MemberRemoveInput, request)["reason"],
         )
         return Response(s.MemberOutput(selectors.company_members(company_id=company_id).get(pk=target.pk)).data)
@@ -133,9 +138,17 @@ class InvitationListApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "status", OpenApiTypes.STR, OpenApiParameter.QUERY, description="Only invitations with this status.",
-                enum=[UserInvitationStatus.PENDING, UserInvitationStatus.ACCEPTED, UserInvitationStatus.DECLINED,
-                      UserInvitationStatus.EXPIRED, UserInvitationStatus.CANCELLED],
+                "status",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="Only invitations with this status.",
+                enum=[
+                    UserInvitationStatus.PENDING,
+                    UserInvitationStatus.ACCEPTED,
+                    UserInvitationStatus.DECLINED,
+                    UserInvitationStatus.EXPIRED,
+                    UserInvitationStatus.CANCELLED,
+                ],
             )
         ],
         responses={200: s.InvitationOutput(many=True)},
@@ -185,7 +198,9 @@ class InvitationCancelApi(APIView):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)
         invitation = invitations.invitation_cancel(
-            company=membership.company, invitation_id=invitation_id, actor=request.user,
+            company=membership.company,
+            invitation_id=invitation_id,
+            actor=request.user,
             reason=validated_input(s.ReasonInput, request)["reason"],
         )
         return Response(s.InvitationOutput(invitation).data)
@@ -215,8 +230,11 @@ class InvitationAcceptApi(APIView):
     def post(self, request, token):
         data = validated_input(s.InvitationAcceptInput, request)
         membership, tokens = invitations.invitation_accept(token=token, user=request.user, **data)
-        body = {"membership": s.MemberOutput(selectors.company_members(company_id=membership.company_id)
-                                             .get(pk=membership.pk)).data}
+        body = {
+            "membership": s.MemberOutput(
+                selectors.company_members(company_id=membership.company_id).get(pk=membership.pk)
+            ).data
+        }
         if tokens:
             return Response({**tokens, **body}, status=status.HTTP_201_CREATED)
         return Response(body)
@@ -225,5 +243,7 @@ class InvitationAcceptApi(APIView):
 class InvitationDeclineApi(PublicApi):
     @extend_schema(request=s.ReasonInput, responses={200: s.InvitationPreviewOutput})
     def post(self, request, token):
-        invitation = invitations.invitation_decline(token=token, reason=validated_input(s.ReasonInput, request)["reason"])
+        invitation = invitations.invitation_decline(
+            token=token, reason=validated_input(s.ReasonInput, request)["reason"]
+        )
         return Response(s.InvitationPreviewOutput(invitation).data)

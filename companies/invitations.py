@@ -75,8 +75,9 @@ def _expire(invitation: UserInvitation, now: datetime) -> None:
 
 
 @transaction.atomic
-def invitation_create(*, company, actor, email: str, role: str, first_name: str = "", last_name: str = "",
-                      now: datetime | None = None) -> UserInvitation:
+def invitation_create(
+    *, company, actor, email: str, role: str, first_name: str = "", last_name: str = "", now: datetime | None = None
+) -> UserInvitation:
     now = now or timezone.now()
     email = normalize_email(email)
     role_row = UserCompanyRole.objects.active().filter(code=role).first()
@@ -94,11 +95,18 @@ def invitation_create(*, company, actor, email: str, role: str, first_name: str 
         _expire(open_invitation, now)
     _, token_hash = new_token()  # Replaced by the email builder; never sent.
     invitation = UserInvitation(
-        company=company, invited_email=email, invited_first_name=first_name, invited_last_name=last_name,
-        role=role_row, status_id=_status(UserInvitationStatus.PENDING), token_hash=token_hash,
-        invited_by=actor, invited_at=now,
+        company=company,
+        invited_email=email,
+        invited_first_name=first_name,
+        invited_last_name=last_name,
+        role=role_row,
+        status_id=_status(UserInvitationStatus.PENDING),
+        token_hash=token_hash,
+        invited_by=actor,
+        invited_at=now,
         expires_at=now + timedelta(days=get_setting("email.invitation_expiry_days")),
-        created_by=actor, updated_by=actor,
+        created_by=actor,
+        updated_by=actor,
     )
     try:
         with transaction.atomic():
@@ -106,17 +114,22 @@ def invitation_create(*, company, actor, email: str, role: str, first_name: str 
     except IntegrityError as error:  # A concurrent invitation to the same address won.
         raise Conflict(MESSAGE_ALREADY_INVITED) from error
     email_queue(email_type=EmailType.INVITATION, recipient=email, subject=_subject(invitation), invitation=invitation)
-    activity_record(action="invitation_created", entity=invitation, actor=actor, company_id=company.pk,
-                    new_values={"invitedEmail": email, "role": role})
+    activity_record(
+        action="invitation_created",
+        entity=invitation,
+        actor=actor,
+        company_id=company.pk,
+        new_values={"invitedEmail": email, "role": role},
+    )
     return invitation
 
 
 def invitation_token_rotate(*, invitation: UserInvitation) -> str:
     """Give a pending invitation a new token (its old link dies) and return the new token."""
     token, token_hash = new_token()
-    rotated = UserInvitation.objects.filter(
-        pk=invitation.pk, status_id=_status(UserInvitationStatus.PENDING)
-    ).update(token_hash=token_hash)
+    rotated = UserInvitation.objects.filter(pk=invitation.pk, status_id=_status(UserInvitationStatus.PENDING)).update(
+        token_hash=token_hash
+    )
     if not rotated:
         raise TokenInvalid()
     return token
@@ -146,14 +159,25 @@ def invitation_resend(*, company, invitation_id: int, actor, now: datetime | Non
     if now < last_sent + timedelta(minutes=get_setting("email.invitation_resend_cooldown_minutes")):
         raise Throttled(MESSAGE_RESEND_COOLDOWN)
     UserInvitation.objects.filter(pk=invitation.pk).update(
-        resend_count=F("resend_count") + 1, last_resent_at=now, updated_by=actor,
+        resend_count=F("resend_count") + 1,
+        last_resent_at=now,
+        updated_by=actor,
         expires_at=now + timedelta(days=get_setting("email.invitation_expiry_days")),
     )
     invitation.refresh_from_db()
-    email_queue(email_type=EmailType.INVITATION, recipient=invitation.invited_email, subject=_subject(invitation),
-                invitation=invitation)
-    activity_record(action="invitation_resent", entity=invitation, actor=actor, company_id=company.pk,
-                    new_values={"resendCount": invitation.resend_count})
+    email_queue(
+        email_type=EmailType.INVITATION,
+        recipient=invitation.invited_email,
+        subject=_subject(invitation),
+        invitation=invitation,
+    )
+    activity_record(
+        action="invitation_resent",
+        entity=invitation,
+        actor=actor,
+        company_id=company.pk,
+        new_values={"resendCount": invitation.resend_count},
+    )
     return invitation
 
 
@@ -165,8 +189,9 @@ def invitation_cancel(*, company, invitation_id: int, actor, reason: str = "", n
     invitation.cancelled_at, invitation.cancelled_by, invitation.cancellation_reason = now, actor, reason
     invitation.updated_by = actor
     invitation.save()
-    activity_record(action="invitation_cancelled", entity=invitation, actor=actor, company_id=company.pk,
-                    description=reason)
+    activity_record(
+        action="invitation_cancelled", entity=invitation, actor=actor, company_id=company.pk, description=reason
+    )
     return invitation
 
 
@@ -185,9 +210,7 @@ def invitation_by_token(token: str) -> UserInvitation:
 def _usable(token: str, now: datetime) -> UserInvitation:
     """Lock the invitation and check it can still be answered."""
     invitation = (
-        UserInvitation.objects.select_for_update()
-        .filter(token_hash=hash_token(token or ""), is_deleted=False)
-        .first()
+        UserInvitation.objects.select_for_update().filter(token_hash=hash_token(token or ""), is_deleted=False).first()
     )
     if invitation is None or invitation.status_id != _status(UserInvitationStatus.PENDING):
         raise TokenInvalid()
@@ -196,9 +219,15 @@ def _usable(token: str, now: datetime) -> UserInvitation:
     return invitation
 
 
-def invitation_accept(*, token: str, user: User | None, password: str | None = None,
-                      first_name: str | None = None, last_name: str | None = None,
-                      now: datetime | None = None) -> tuple[UserCompany, dict[str, str] | None]:
+def invitation_accept(
+    *,
+    token: str,
+    user: User | None,
+    password: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    now: datetime | None = None,
+) -> tuple[UserCompany, dict[str, str] | None]:
     """Join the company: as the signed-in invitee, or by creating the account (email verified).
 
     Returns the membership and, for a new account, its first token pair.
@@ -216,26 +245,43 @@ def invitation_accept(*, token: str, user: User | None, password: str | None = N
         UserInvitation.objects.filter(pk=invitation.pk).update(
             status_id=_status(UserInvitationStatus.ACCEPTED), accepted_at=now, accepted_user=user, updated_by=user
         )
-        role_change_record(user_id=user.pk, company_id=invitation.company_id, old_role_id=None,
-                           new_role_id=invitation.role_id, actor=user, reason="accepted an invitation")
-        activity_record(action="invitation_accepted", entity=invitation, actor=user,
-                        company_id=invitation.company_id, new_values={"membership": membership.pk})
+        role_change_record(
+            user_id=user.pk,
+            company_id=invitation.company_id,
+            old_role_id=None,
+            new_role_id=invitation.role_id,
+            actor=user,
+            reason="accepted an invitation",
+        )
+        activity_record(
+            action="invitation_accepted",
+            entity=invitation,
+            actor=user,
+            company_id=invitation.company_id,
+            new_values={"membership": membership.pk},
+        )
     return membership, (session_start(user=user, now=now) if created else None)
 
 
 def _account_for_invitee(invitation, password, first_name, last_name, now) -> User:
     if User.objects.filter(email=invitation.invited_email).exists():
         raise Conflict(MESSAGE_SIGN_IN_FIRST)
-    missing = {name: [MESSAGE_NEEDS_PROFILE] for name, value in
-               (("password", password), ("firstName", first_name), ("lastName", last_name)) if not value}
+    missing = {
+        name: [MESSAGE_NEEDS_PROFILE]
+        for name, value in (("password", password), ("firstName", first_name), ("lastName", last_name))
+        if not value
+    }
     if missing:
         raise ValidationFailed(fields=missing)
     user = User(
-        email=invitation.invited_email, first_name=first_name, last_name=last_name,
+        email=invitation.invited_email,
+        first_name=first_name,
+        last_name=last_name,
         status_id=reference_id(UserStatus, UserStatus.ACTIVE),
         user_role_id=reference_id(UserRole, UserRole.COMPANY_USER),
         # The emailed link proves the address.
-        email_verified_at=now, last_password_change=now,
+        email_verified_at=now,
+        last_password_change=now,
     )
     password_validate(password, user=user)
     user.set_password(password)
@@ -257,13 +303,24 @@ def _join(invitation: UserInvitation, user: User, now: datetime) -> UserCompany:
     if membership is not None and membership.status_id == active and not membership.is_deleted:
         raise Conflict(MESSAGE_ALREADY_MEMBER)
     fields = dict(
-        role_id=invitation.role_id, status_id=active, joined_via_id=reference_id(JoinedVia, JoinedVia.INVITATION),
-        joined_date=now, invited_by_id=invitation.invited_by_id, is_deleted=False, removed_date=None,
-        removed_by=None, removal_reason="", updated_by=user,
+        role_id=invitation.role_id,
+        status_id=active,
+        joined_via_id=reference_id(JoinedVia, JoinedVia.INVITATION),
+        joined_date=now,
+        invited_by_id=invitation.invited_by_id,
+        is_deleted=False,
+        removed_date=None,
+        removed_by=None,
+        removal_reason="",
+        updated_by=user,
     )
     if membership is None:
-        membership = UserCompany(user=user, company_id=invitation.company_id, created_by=user,
-                                 is_primary=not UserCompany.objects.filter(user=user, is_deleted=False).exists())
+        membership = UserCompany(
+            user=user,
+            company_id=invitation.company_id,
+            created_by=user,
+            is_primary=not UserCompany.objects.filter(user=user, is_deleted=False).exists(),
+        )
     for name, value in fields.items():
         setattr(membership, name, value)
     membership.save()
@@ -277,8 +334,9 @@ def invitation_decline(*, token: str, reason: str = "", now: datetime | None = N
     UserInvitation.objects.filter(pk=invitation.pk).update(
         status_id=_status(UserInvitationStatus.DECLINED), declined_at=now, decline_reason=reason
     )
-    activity_record(action="invitation_declined", entity=invitation, company_id=invitation.company_id,
-                    description=reason)
+    activity_record(
+        action="invitation_declined", entity=invitation, company_id=invitation.company_id, description=reason
+    )
     invitation.refresh_from_db()
     return invitation
 
@@ -286,6 +344,6 @@ def invitation_decline(*, token: str, reason: str = "", now: datetime | None = N
 def invitations_expire(*, now: datetime | None = None) -> int:
     """Mark every pending invitation past its expiry as expired; return how many."""
     now = now or timezone.now()
-    return UserInvitation.objects.filter(
-        status_id=_status(UserInvitationStatus.PENDING), expires_at__lte=now
-    ).update(status_id=_status(UserInvitationStatus.EXPIRED), expired_at=now)
+    return UserInvitation.objects.filter(status_id=_status(UserInvitationStatus.PENDING), expires_at__lte=now).update(
+        status_id=_status(UserInvitationStatus.EXPIRED), expired_at=now
+    )

@@ -54,7 +54,8 @@ class Company(SoftDeleteModel):
             # Unique where present: a partial index on PostgreSQL, a filtered one on SQL Server.
             models.UniqueConstraint(fields=["abn"], condition=Q(abn__isnull=False), name="UQ_Company_ABN"),
             models.CheckConstraint(
-                condition=Q(display_name_source__in=["legal", "custom", "business"]), name="CK_Company_DisplayNameSource"
+                condition=Q(display_name_source__in=["legal", "custom", "business"]),
+                name="CK_Company_DisplayNameSource",
             ),
         ]
         indexes = [models.Index(fields=["company_name"], name="IX_Company_CompanyName")]
@@ -180,9 +181,7 @@ class UserInvitation(SoftDeleteModel):
     role = models.ForeignKey("reference.UserCompanyRole", models.PROTECT, db_column="UserCompanyRoleID")
     status = models.ForeignKey("reference.UserInvitationStatus", models.PROTECT, db_column="StatusID")
     token_hash = models.CharField(max_length=64, db_column="TokenHash")
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", db_column="InvitedBy"
-    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", db_column="InvitedBy")
     invited_at = models.DateTimeField(default=timezone.now, db_column="InvitedAt")
     expires_at = models.DateTimeField(db_column="ExpiresAt")
     accepted_at = models.DateTimeField(null=True, blank=True, db_column="AcceptedAt")
@@ -210,7 +209,10 @@ class UserInvitation(SoftDeleteModel):
             models.UniqueConstraint(
                 fields=["company", "invited_email"],
                 condition=Q(
-                    accepted_at__isnull=True, declined_at__isnull=True, cancelled_at__isnull=True, expired_at__isnull=True
+                    accepted_at__isnull=True,
+                    declined_at__isnull=True,
+                    cancelled_at__isnull=True,
+                    expired_at__isnull=True,
                 ),
                 name="UQ_UserInvitation_CompanyID_InvitedEmail_Open",
             ),

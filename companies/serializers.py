@@ -6,6 +6,7 @@ from accounts.serializers import TokenPairOutput
 
 from .models import Company, CompanyBillingDetails, CompanyOrganizerDetails, UserCompany, UserInvitation
 
+
 class CompanyUpdateInput(serializers.Serializer):
     """The fields a company admin may change; any other key in the body is ignored."""
 
@@ -40,11 +41,34 @@ class CompanyOutput(serializers.ModelSerializer):
     class Meta:
         model = Company
         fields = [
-            "company_id", "company_name", "display_name", "legal_entity_name", "business_names",
-            "custom_display_name", "display_name_source", "abn", "acn", "abn_status", "abn_status_effective_from",
-            "entity_type", "gst_registered", "gst_registered_from", "abr_last_verified_at", "country_code",
-            "industry_code", "phone", "email", "website", "address_line1", "address_line2", "suburb",
-            "state_code", "postal_code", "parent_company", "created_date", "role",
+            "company_id",
+            "company_name",
+            "display_name",
+            "legal_entity_name",
+            "business_names",
+            "custom_display_name",
+            "display_name_source",
+            "abn",
+            "acn",
+            "abn_status",
+            "abn_status_effective_from",
+            "entity_type",
+            "gst_registered",
+            "gst_registered_from",
+            "abr_last_verified_at",
+            "country_code",
+            "industry_code",
+            "phone",
+            "email",
+            "website",
+            "address_line1",
+            "address_line2",
+            "suburb",
+            "state_code",
+            "postal_code",
+            "parent_company",
+            "created_date",
+            "role",
         ]
 
     def get_role(self, company) -> str | None:
@@ -64,8 +88,18 @@ class MemberOutput(serializers.ModelSerializer):
     class Meta:
         model = UserCompany
         fields = [
-            "user_company_id", "user_id", "email", "first_name", "last_name", "role", "status", "joined_via",
-            "joined_date", "is_primary", "removed_date", "removal_reason",
+            "user_company_id",
+            "user_id",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "status",
+            "joined_via",
+            "joined_date",
+            "is_primary",
+            "removed_date",
+            "removal_reason",
         ]
 
 
@@ -90,9 +124,16 @@ class BillingDetailsIO(serializers.ModelSerializer):
     class Meta:
         model = CompanyBillingDetails
         fields = [
-            "billing_email", "billing_contact_name", "billing_phone", "billing_address_line1",
-            "billing_address_line2", "billing_suburb", "billing_state_code", "billing_postal_code",
-            "billing_country_code", "purchase_order_reference",
+            "billing_email",
+            "billing_contact_name",
+            "billing_phone",
+            "billing_address_line1",
+            "billing_address_line2",
+            "billing_suburb",
+            "billing_state_code",
+            "billing_postal_code",
+            "billing_country_code",
+            "purchase_order_reference",
         ]
         extra_kwargs = {name: {"required": False} for name in fields}
 
@@ -120,9 +161,22 @@ class InvitationOutput(serializers.ModelSerializer):
     class Meta:
         model = UserInvitation
         fields = [
-            "invitation_id", "invited_email", "invited_first_name", "invited_last_name", "role", "status",
-            "invited_by", "invited_at", "expires_at", "accepted_at", "declined_at", "decline_reason",
-            "cancelled_at", "cancellation_reason", "resend_count", "last_resent_at",
+            "invitation_id",
+            "invited_email",
+            "invited_first_name",
+            "invited_last_name",
+            "role",
+            "status",
+            "invited_by",
+            "invited_at",
+            "expires_at",
+            "accepted_at",
+            "declined_at",
+            "decline_reason",
+            "cancelled_at",
+            "cancellation_reason",
+            "resend_count",
+            "last_resent_at",
         ]
 
     def get_status(self, invitation) -> str:

@@ -19,8 +19,17 @@ MESSAGE_UNKNOWN_COUNTRY = "Choose an active country code such as AU."
 MESSAGE_UNKNOWN_INDUSTRY = "Choose an industry code from /api/v1/reference/industries."
 
 COMPANY_FIELDS = (
-    "company_name", "custom_display_name", "display_name_source", "phone", "email", "website",
-    "address_line1", "address_line2", "suburb", "state_code", "postal_code",
+    "company_name",
+    "custom_display_name",
+    "display_name_source",
+    "phone",
+    "email",
+    "website",
+    "address_line1",
+    "address_line2",
+    "suburb",
+    "state_code",
+    "postal_code",
 )
 
 
@@ -80,8 +89,16 @@ def _save_company(company: Company) -> None:
         raise
 
 
-def company_create(*, creator, company_name: str, country_code: str, abn: str | None = None,
-                   acn: str | None = None, industry_code: str | None = None, **fields) -> Company:
+def company_create(
+    *,
+    creator,
+    company_name: str,
+    country_code: str,
+    abn: str | None = None,
+    acn: str | None = None,
+    industry_code: str | None = None,
+    **fields,
+) -> Company:
     """Create a company; the creator becomes its admin (joined via sign-up), on the free tier.
 
     With an ABN, the ABR's details (legal name, business names, status, GST) fill the
@@ -94,8 +111,14 @@ def company_create(*, creator, company_name: str, country_code: str, abn: str | 
         raise Conflict(MESSAGE_ABN_TAKEN, fields={"abn": [MESSAGE_ABN_TAKEN]})
     abr_fields = _abr_fields(abn) if abn else {}
     return _company_insert(
-        creator=creator, abr_fields=abr_fields, company_name=company_name, country=country,
-        industry=_industry(industry_code), abn=abn, acn=acn, **fields,
+        creator=creator,
+        abr_fields=abr_fields,
+        company_name=company_name,
+        country=country,
+        industry=_industry(industry_code),
+        abn=abn,
+        acn=acn,
+        **fields,
     )
 
 
@@ -107,22 +130,39 @@ def _company_insert(*, creator, abr_fields: dict, **fields) -> Company:
             setattr(company, field, value)
     _save_company(company)
     CompanyCustomerDetails.objects.create(
-        company=company, customer_tier_id=reference_id(CustomerTier, CustomerTier.FREE),
-        subscription_start_date=timezone.localdate(), created_by=creator, updated_by=creator,
+        company=company,
+        customer_tier_id=reference_id(CustomerTier, CustomerTier.FREE),
+        subscription_start_date=timezone.localdate(),
+        created_by=creator,
+        updated_by=creator,
     )
     admin_role = reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN)
     membership = UserCompany.objects.create(
-        user=creator, company=company, role_id=admin_role,
+        user=creator,
+        company=company,
+        role_id=admin_role,
         status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
         joined_via_id=reference_id(JoinedVia, JoinedVia.SIGNUP),
         is_primary=not UserCompany.objects.filter(user=creator, is_deleted=False).exists(),
-        created_by=creator, updated_by=creator,
+        created_by=creator,
+        updated_by=creator,
     )
     entity_snapshot_record(instance=company, old=None, actor=creator)
-    role_change_record(user_id=creator.pk, company_id=company.pk, old_role_id=None, new_role_id=admin_role,
-                       actor=creator, reason="created the company")
-    activity_record(action="company_created", entity=company, actor=creator, company_id=company.pk,
-                    new_values={"companyName": company.company_name, "abn": company.abn, "membership": membership.pk})
+    role_change_record(
+        user_id=creator.pk,
+        company_id=company.pk,
+        old_role_id=None,
+        new_role_id=admin_role,
+        actor=creator,
+        reason="created the company",
+    )
+    activity_record(
+        action="company_created",
+        entity=company,
+        actor=creator,
+        company_id=company.pk,
+        new_values={"companyName": company.company_name, "abn": company.abn, "membership": membership.pk},
+    )
     return company
 
 
@@ -140,8 +180,13 @@ def company_update(*, company: Company, actor, industry_code: str | None = ..., 
     company.updated_by = actor
     _save_company(company)
     if entity_snapshot_record(instance=company, old=before, actor=actor):
-        activity_record(action="company_updated", entity=company, actor=actor, company_id=company.pk,
-                        new_values={k: str(v) for k, v in changes.items()})
+        activity_record(
+            action="company_updated",
+            entity=company,
+            actor=actor,
+            company_id=company.pk,
+            new_values={k: str(v) for k, v in changes.items()},
+        )
     return company
 
 
@@ -166,9 +211,14 @@ def company_details_update(*, company: Company, kind: str, actor, **changes):
         setattr(details, field, value)
     details.updated_by = actor
     details.save()
-    activity_record(action=f"company_{kind}_details_updated", entity=details, actor=actor, company_id=company.pk,
-                    old_values=None if created else {k: before.get(k) for k in snapshot(details) if k in before},
-                    new_values={k: str(v) for k, v in changes.items()})
+    activity_record(
+        action=f"company_{kind}_details_updated",
+        entity=details,
+        actor=actor,
+        company_id=company.pk,
+        old_values=None if created else {k: before.get(k) for k in snapshot(details) if k in before},
+        new_values={k: str(v) for k, v in changes.items()},
+    )
     return details
 
 
@@ -179,8 +229,12 @@ def _lock_active_admins(company_id: int) -> list[int]:
     """Lock the company's active admin memberships: the last-admin rule is decided under lock."""
     return list(
         UserCompany.objects.select_for_update()
-        .filter(company_id=company_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE,
-                role__code=UserCompanyRole.COMPANY_ADMIN)
+        .filter(
+            company_id=company_id,
+            is_deleted=False,
+            status__code=UserCompanyStatus.ACTIVE,
+            role__code=UserCompanyRole.COMPANY_ADMIN,
+        )
         .values_list("pk", flat=True)
     )
 
@@ -200,10 +254,22 @@ def member_role_change(*, membership: UserCompany, role_code: str, actor, reason
     membership.role = role
     membership.updated_by = actor
     membership.save(update_fields=["role", "updated_by", "updated_date"])
-    role_change_record(user_id=membership.user_id, company_id=membership.company_id, old_role_id=old_role_id,
-                       new_role_id=role.pk, actor=actor, reason=reason)
-    activity_record(action="member_role_changed", entity=membership, actor=actor, company_id=membership.company_id,
-                    old_values={"roleId": old_role_id}, new_values={"roleId": role.pk, "role": role.code})
+    role_change_record(
+        user_id=membership.user_id,
+        company_id=membership.company_id,
+        old_role_id=old_role_id,
+        new_role_id=role.pk,
+        actor=actor,
+        reason=reason,
+    )
+    activity_record(
+        action="member_role_changed",
+        entity=membership,
+        actor=actor,
+        company_id=membership.company_id,
+        old_values={"roleId": old_role_id},
+        new_values={"roleId": role.pk, "role": role.code},
+    )
     return membership
 
 
@@ -218,9 +284,17 @@ def member_remove(*, membership: UserCompany, actor, reason: str) -> UserCompany
     membership.status_id = reference_id(UserCompanyStatus, UserCompanyStatus.REMOVED)
     membership.removed_date, membership.removed_by, membership.removal_reason = now, actor, reason
     membership.updated_by = actor
-    membership.save(update_fields=["status", "removed_date", "removed_by", "removal_reason", "updated_by", "updated_date"])
-    activity_record(action="member_removed", entity=membership, actor=actor, company_id=membership.company_id,
-                    description=reason, new_values={"userId": membership.user_id, "reason": reason})
+    membership.save(
+        update_fields=["status", "removed_date", "removed_by", "removal_reason", "updated_by", "updated_date"]
+    )
+    activity_record(
+        action="member_removed",
+        entity=membership,
+        actor=actor,
+        company_id=membership.company_id,
+        description=reason,
+        new_values={"userId": membership.user_id, "reason": reason},
+    )
     return membership
 
 

@@ -12,12 +12,20 @@ urlpatterns = [
     path("companies/<id:company_id>/billing-details", apis.BillingDetailsApi.as_view(), name="company-billing"),
     path("companies/<id:company_id>/organizer-details", apis.OrganizerDetailsApi.as_view(), name="company-organizer"),
     path("companies/<id:company_id>/members", apis.MemberListApi.as_view(), name="member-list"),
-    path("companies/<id:company_id>/members/<id:user_company_id>", apis.MemberDetailApi.as_view(), name="member-detail"),
+    path(
+        "companies/<id:company_id>/members/<id:user_company_id>", apis.MemberDetailApi.as_view(), name="member-detail"
+    ),
     path("companies/<id:company_id>/invitations", apis.InvitationListApi.as_view(), name="invitation-list"),
-    path("companies/<id:company_id>/invitations/<id:invitation_id>/resend", apis.InvitationResendApi.as_view(),
-         name="invitation-resend"),
-    path("companies/<id:company_id>/invitations/<id:invitation_id>/cancel", apis.InvitationCancelApi.as_view(),
-         name="invitation-cancel"),
+    path(
+        "companies/<id:company_id>/invitations/<id:invitation_id>/resend",
+        apis.InvitationResendApi.as_view(),
+        name="invitation-resend",
+    ),
+    path(
+        "companies/<id:company_id>/invitations/<id:invitation_id>/cancel",
+        apis.InvitationCancelApi.as_view(),
+        name="invitation-cancel",
+    ),
     path("invitations/<str:token>", apis.InvitationPreviewApi.as_view(), name="invitation-preview"),
     path("invitations/<str:token>/accept", apis.InvitationAcceptApi.as_view(), name="invitation-accept"),
     path("invitations/<str:token>/decline", apis.InvitationDeclineApi.as_view(), name="invitation-decline"),

@@ -28,9 +28,7 @@ FIELD_RULES = {
 
 
 def _rules(country_id: int) -> list[ValidationRule]:
-    return list(
-        ValidationRule.objects.filter(country_id=country_id, is_active=True).select_related("rule_type")
-    )
+    return list(ValidationRule.objects.filter(country_id=country_id, is_active=True).select_related("rule_type"))
 
 
 def validate_for_country(values: dict, *, country_id: int, country_code: str) -> dict[str, list[str]]:
@@ -42,7 +40,8 @@ def validate_for_country(values: dict, *, country_id: int, country_code: str) ->
             continue
         rule_type, rule_name = FIELD_RULES[field]
         applicable = [
-            rule for rule in rules
+            rule
+            for rule in rules
             if rule.rule_type.code == rule_type and (rule_name is None or rule.rule_name == rule_name)
         ]
         if applicable and not any(re.fullmatch(rule.validation_pattern, value) for rule in applicable):

@@ -69,8 +69,18 @@ class AppSettingAdmin(admin.ModelAdmin):
     list_per_page = 200
     actions = ("reset_to_default",)
     readonly_fields = (
-        "setting_key", "description", "category", "setting_type", "value_display", "default_display",
-        "rule_display", "is_editable", "is_sensitive", "updated_date", "updated_by", "change_history",
+        "setting_key",
+        "description",
+        "category",
+        "setting_type",
+        "value_display",
+        "default_display",
+        "rule_display",
+        "is_editable",
+        "is_sensitive",
+        "updated_date",
+        "updated_by",
+        "change_history",
     )
 
     def get_fieldsets(self, request, obj=None):
@@ -112,8 +122,9 @@ class AppSettingAdmin(admin.ModelAdmin):
 
     @admin.display(description="Allowed")
     def rule_display(self, setting):
-        low, high = (None if limit is None else services.limit_text(limit)
-                     for limit in (setting.min_value, setting.max_value))
+        low, high = (
+            None if limit is None else services.limit_text(limit) for limit in (setting.min_value, setting.max_value)
+        )
         if low is not None and high is not None:
             allowed = f" {low}–{high}"
         elif low is not None or high is not None:
@@ -145,8 +156,15 @@ class ValidationRuleAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     """Country rules the API applies to phone numbers, postcodes and tax ids."""
 
     form = ValidationRuleForm
-    list_display = ("rule_name", "country", "rule_type", "validation_pattern", "example_value", "is_active",
-                    "sort_order")
+    list_display = (
+        "rule_name",
+        "country",
+        "rule_type",
+        "validation_pattern",
+        "example_value",
+        "is_active",
+        "sort_order",
+    )
     list_editable = ("is_active", "sort_order")
     list_filter = ("rule_type", "is_active", ("country", RelatedOnlyFieldListFilter))
     list_select_related = ("country", "rule_type")
@@ -179,4 +197,3 @@ class ValidationRuleAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
             return "—"
         actions = [services.ACTION_RULE_CREATED, services.ACTION_RULE_CHANGED]
         return change_history("ValidationRule", rule.pk, actions)
-

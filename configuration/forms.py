@@ -89,8 +89,15 @@ class ValidationRuleForm(forms.ModelForm):
     class Meta:
         model = ValidationRule
         fields = (
-            "country", "rule_type", "rule_name", "validation_pattern", "error_message", "example_value",
-            "description", "is_active", "sort_order",
+            "country",
+            "rule_type",
+            "rule_name",
+            "validation_pattern",
+            "error_message",
+            "example_value",
+            "description",
+            "is_active",
+            "sort_order",
         )
         widgets = {"validation_pattern": forms.TextInput(attrs={"size": 80})}
 

@@ -216,7 +216,6 @@ CACHES = {
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailLockoutBackend"]
 
 
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.SettingMinimumLengthValidator"},
     {"NAME": "accounts.validators.SettingLettersAndDigitsValidator"},

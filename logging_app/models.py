@@ -13,8 +13,15 @@ from django.utils import timezone
 def loose_fk(to, column, **kwargs):
     """A reference without a database constraint, indexed only where an index is declared."""
     return models.ForeignKey(
-        to, models.DO_NOTHING, null=True, blank=True, db_constraint=False, db_index=False,
-        related_name="+", db_column=column, **kwargs,
+        to,
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        db_column=column,
+        **kwargs,
     )
 
 
@@ -144,7 +151,9 @@ class EmailDelivery(models.Model):
     recipient_email = models.CharField(max_length=254, db_column="RecipientEmail")
     email_type = models.CharField(max_length=40, choices=EmailType.choices, db_column="EmailType")
     subject = models.CharField(max_length=255, db_column="Subject")
-    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED, db_column="Status")
+    status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED, db_column="Status"
+    )
     provider_message_id = models.CharField(max_length=255, blank=True, default="", db_column="ProviderMessageID")
     error_message = models.TextField(blank=True, default="", db_column="ErrorMessage")
     attempt_count = models.IntegerField(default=0, db_column="AttemptCount")

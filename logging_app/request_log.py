@@ -90,7 +90,9 @@ class RequestLogBuffer:
             except (OperationalError, InterfaceError):
                 raise
             except DatabaseError:
-                logger.exception("Dropped a request log row the database refused: %s %s", row.get("method"), row.get("path"))
+                logger.exception(
+                    "Dropped a request log row the database refused: %s %s", row.get("method"), row.get("path")
+                )
                 self.dropped += 1
         return written
 

@@ -65,9 +65,11 @@ def email_deliver(delivery_id: int) -> bool:
     delivery = EmailDelivery.objects.filter(pk=delivery_id).exclude(status=EmailStatus.SENT).first()
     if delivery is None:
         return False
-    claimed = EmailDelivery.objects.filter(
-        pk=delivery.pk, attempt_count=delivery.attempt_count
-    ).exclude(status=EmailStatus.SENT).update(attempt_count=F("attempt_count") + 1)
+    claimed = (
+        EmailDelivery.objects.filter(pk=delivery.pk, attempt_count=delivery.attempt_count)
+        .exclude(status=EmailStatus.SENT)
+        .update(attempt_count=F("attempt_count") + 1)
+    )
     if not claimed:
         return False
     try:

@@ -57,19 +57,54 @@ class CountryForm(forms.ModelForm):
 class CountryAdmin(ReferenceAdmin):
     form = CountryForm
     list_display = (
-        "code", "country_name", "currency_code", "currency_symbol", "tax_name", "tax_rate", "tax_inclusive",
-        "sort_order", "is_active",
+        "code",
+        "country_name",
+        "currency_code",
+        "currency_symbol",
+        "tax_name",
+        "tax_rate",
+        "tax_inclusive",
+        "sort_order",
+        "is_active",
     )
     list_display_links = ("code", "country_name")
     list_filter = ("is_active", "tax_inclusive", "company_validation_provider")
     search_fields = ("code", "country_code", "country_code3", "country_name", "display_name", "currency_code")
     fieldsets = (
-        (None, {"fields": ("code", "display_name", "country_code", "country_code3", "country_name", "phone_prefix",
-                           "description", "sort_order", "is_active")}),
-        ("Currency and tax", {"fields": ("currency_code", "currency_symbol", "currency_name", "tax_rate", "tax_name",
-                                         "tax_inclusive", "tax_number_label")}),
-        ("Integrations", {"fields": ("company_validation_provider", "address_validation_provider",
-                                     "integration_config")}),
+        (
+            None,
+            {
+                "fields": (
+                    "code",
+                    "display_name",
+                    "country_code",
+                    "country_code3",
+                    "country_name",
+                    "phone_prefix",
+                    "description",
+                    "sort_order",
+                    "is_active",
+                )
+            },
+        ),
+        (
+            "Currency and tax",
+            {
+                "fields": (
+                    "currency_code",
+                    "currency_symbol",
+                    "currency_name",
+                    "tax_rate",
+                    "tax_name",
+                    "tax_inclusive",
+                    "tax_number_label",
+                )
+            },
+        ),
+        (
+            "Integrations",
+            {"fields": ("company_validation_provider", "address_validation_provider", "integration_config")},
+        ),
         ("Dates", {"fields": ("created_date", "updated_date")}),
     )
 
@@ -92,7 +127,14 @@ class CustomerTierAdmin(ReferenceAdmin):
 
 
 for model in (
-    models.UserStatus, models.UserInvitationStatus, models.UserRole, models.UserCompanyRole,
-    models.UserCompanyStatus, models.SettingCategory, models.SettingType, models.RuleType, models.JoinedVia,
+    models.UserStatus,
+    models.UserInvitationStatus,
+    models.UserRole,
+    models.UserCompanyRole,
+    models.UserCompanyStatus,
+    models.SettingCategory,
+    models.SettingType,
+    models.RuleType,
+    models.JoinedVia,
 ):
     admin.site.register(model, ReferenceAdmin)

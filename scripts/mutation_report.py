@@ -66,18 +66,27 @@ def summarise(results: dict[str, str], equivalents: dict[str, str]) -> tuple[lis
             survivors[module].append(name)
         by_module[module]["mutants"] += 1
 
-    problems = [f"{name} ({results[name]}) has no explanation in {EQUIVALENTS.name}"
-                for module in survivors for name in survivors[module] if name not in equivalents]
-    problems += [f"{name} is explained in {EQUIVALENTS.name} but was killed or not generated"
-                 for name in equivalents if results.get(name, "killed") in KILLED]
+    problems = [
+        f"{name} ({results[name]}) has no explanation in {EQUIVALENTS.name}"
+        for module in survivors
+        for name in survivors[module]
+        if name not in equivalents
+    ]
+    problems += [
+        f"{name} is explained in {EQUIVALENTS.name} but was killed or not generated"
+        for name in equivalents
+        if results.get(name, "killed") in KILLED
+    ]
     rows = ["| Module | Mutants | Killed | Explained | Not killed | Score | Goal |", "|---|---|---|---|---|---|---|"]
     for module, counts in sorted(by_module.items()):
         relevant = counts["mutants"] - counts["equivalent"]
         score = counts["killed"] / relevant if relevant else 1.0
         goal = 1.0 if module in FULL_MARKS else GOAL
         not_killed = relevant - counts["killed"]
-        rows.append(f"| `{module}` | {counts['mutants']} | {counts['killed']} | {counts['equivalent']} | "
-                    f"{not_killed} | {score:.1%} | {goal:.0%} |")
+        rows.append(
+            f"| `{module}` | {counts['mutants']} | {counts['killed']} | {counts['equivalent']} | "
+            f"{not_killed} | {score:.1%} | {goal:.0%} |"
+        )
         if score < goal:
             problems.append(f"{module}: {score:.1%} of non-equivalent mutants killed, goal {goal:.0%}")
     lines = rows + ["", "Surviving mutants and why each one survives (`mutmut show NAME` prints its diff):", ""]
@@ -91,7 +100,10 @@ def summarise(results: dict[str, str], equivalents: dict[str, str]) -> tuple[lis
 
 def main() -> int:
     output = subprocess.run(
-        [sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "mutmut", "results", "--all", "true"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout
     results = read_results(output)
@@ -101,8 +113,10 @@ def main() -> int:
     equivalents = read_equivalents(EQUIVALENTS.read_text(encoding="utf-8")) if EQUIVALENTS.exists() else {}
     lines, problems = summarise(results, equivalents)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
-    header = (f"Run on {datetime.date.today().isoformat()} at commit `{commit.strip()}` "
-              f"(mutmut, {len(results)} mutants, on SQLite). Score: killed / (mutants - explained).")
+    header = (
+        f"Run on {datetime.date.today().isoformat()} at commit `{commit.strip()}` "
+        f"(mutmut, {len(results)} mutants, on SQLite). Score: killed / (mutants - explained)."
+    )
     section = "\n".join([BEGIN, header, "", *lines, END])
     text = TESTING.read_text(encoding="utf-8")
     start, end = text.index(BEGIN), text.index(END) + len(END)

@@ -4,7 +4,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -13,24 +12,38 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ABRSearch',
+            name="ABRSearch",
             fields=[
-                ('pk', models.CompositePrimaryKey('search_type', 'search_value', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('search_type', models.CharField(choices=[('abn', 'ABN'), ('acn', 'ACN'), ('name', 'Name')], db_column='SearchType', max_length=4)),
-                ('search_value', models.CharField(db_column='SearchValue', max_length=200)),
-                ('response_json', models.JSONField(db_column='ResponseJSON')),
-                ('result_count', models.IntegerField(db_column='ResultCount', default=0)),
-                ('cached_at', models.DateTimeField(db_column='CachedAt')),
-                ('expires_at', models.DateTimeField(db_column='ExpiresAt')),
-                ('hit_count', models.IntegerField(db_column='HitCount', default=0)),
-                ('last_hit_at', models.DateTimeField(blank=True, db_column='LastHitAt', null=True)),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "search_type", "search_value", blank=True, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "search_type",
+                    models.CharField(
+                        choices=[("abn", "ABN"), ("acn", "ACN"), ("name", "Name")], db_column="SearchType", max_length=4
+                    ),
+                ),
+                ("search_value", models.CharField(db_column="SearchValue", max_length=200)),
+                ("response_json", models.JSONField(db_column="ResponseJSON")),
+                ("result_count", models.IntegerField(db_column="ResultCount", default=0)),
+                ("cached_at", models.DateTimeField(db_column="CachedAt")),
+                ("expires_at", models.DateTimeField(db_column="ExpiresAt")),
+                ("hit_count", models.IntegerField(db_column="HitCount", default=0)),
+                ("last_hit_at", models.DateTimeField(blank=True, db_column="LastHitAt", null=True)),
             ],
             options={
-                'verbose_name': 'ABR search',
-                'verbose_name_plural': 'ABR searches',
-                'db_table': 'cache.ABRSearch',
-                'indexes': [models.Index(fields=['expires_at'], name='IX_ABRSearch_ExpiresAt')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('search_type__in', ['abn', 'acn', 'name'])), name='CK_ABRSearch_SearchType')],
+                "verbose_name": "ABR search",
+                "verbose_name_plural": "ABR searches",
+                "db_table": "cache.ABRSearch",
+                "indexes": [models.Index(fields=["expires_at"], name="IX_ABRSearch_ExpiresAt")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("search_type__in", ["abn", "acn", "name"])), name="CK_ABRSearch_SearchType"
+                    )
+                ],
             },
         ),
     ]

@@ -22,8 +22,14 @@ def entries():
     now = timezone.now()
 
     def entry(search_type, value, expires_in_days, payload):
-        return ABRSearch.objects.create(search_type=search_type, search_value=value, response_json=payload,
-                                        result_count=1, cached_at=now, expires_at=now + timedelta(days=expires_in_days))
+        return ABRSearch.objects.create(
+            search_type=search_type,
+            search_value=value,
+            response_json=payload,
+            result_count=1,
+            cached_at=now,
+            expires_at=now + timedelta(days=expires_in_days),
+        )
 
     return [
         entry("abn", ABN, 30, {"Abn": ABN, "EntityName": "HARBOURSIDE EVENTS TRUST", "Message": ""}),
@@ -59,18 +65,22 @@ def test_the_page_is_for_admins_only(client, make_user, entries):
     assert len(remaining()) == 3
 
 
-@pytest.mark.parametrize(("form", "left"), [
-    ({"scope": "expired"}, [ABN, "harbourside"]),
-    ({"scope": "abn", "abn": "51 824 753 556"}, ["old bay"]),
-    ({"scope": "all"}, []),
-])
+@pytest.mark.parametrize(
+    ("form", "left"),
+    [
+        ({"scope": "expired"}, [ABN, "harbourside"]),
+        ({"scope": "abn", "abn": "51 824 753 556"}, ["old bay"]),
+        ({"scope": "all"}, []),
+    ],
+)
 def test_purging_removes_entries_and_is_recorded(admin_client, system_admin, entries, form, left):  # noqa: F811
     response = admin_client.post(URL, form, follow=True)
 
     assert remaining() == left
     removed = 3 - len(left)
     assert [str(m) for m in response.context["messages"]] == [
-        f"Removed {removed} cached ABR entr{'ies' if removed != 1 else 'y'}."]
+        f"Removed {removed} cached ABR entr{'ies' if removed != 1 else 'y'}."
+    ]
     purge = ActivityLog.objects.get(action="abr_cache_purged")
     assert purge.user == system_admin and purge.new_values["removed"] == removed
 

@@ -48,8 +48,13 @@ def test_abn_search_answers_from_abr_then_from_the_cache(auth_client, fake_abr):
     first = auth_client.get(URL, {"abn": "51 824 753 556"})
     second = auth_client.get(URL, {"abn": "51824753556"})
 
-    expected = {"searchType": "abn", "searchValue": "51824753556", "cachedAt": cached_at("abn", "51824753556"),
-                "stale": False, "results": [HARBOURSIDE]}
+    expected = {
+        "searchType": "abn",
+        "searchValue": "51824753556",
+        "cachedAt": cached_at("abn", "51824753556"),
+        "stale": False,
+        "results": [HARBOURSIDE],
+    }
     assert first.status_code == status.HTTP_200_OK
     assert first.json() == {**expected, "cached": False}
     assert second.json() == {**expected, "cached": True}
@@ -61,14 +66,28 @@ def test_acn_search_gives_the_companys_abn_record(auth_client, fake_abr):
 
     assert response.status_code == status.HTTP_200_OK
     assert response.json() == {
-        "searchType": "acn", "searchValue": "004085616", "cached": False, "stale": False,
+        "searchType": "acn",
+        "searchValue": "004085616",
+        "cached": False,
+        "stale": False,
         "cachedAt": cached_at("acn", "004085616"),
-        "results": [{
-            "abn": "53004085616", "acn": "004085616", "entityName": "SOUTHERN CROSS CONVENTIONS PTY LTD",
-            "entityTypeCode": "PRV", "entityType": "Australian Private Company", "abnStatus": "Active",
-            "abnStatusEffectiveFrom": "1999-11-01", "businessNames": [], "gstRegistered": False,
-            "gstRegisteredFrom": None, "state": "VIC", "postcode": "3000", "addressDate": "2019-03-14",
-        }],
+        "results": [
+            {
+                "abn": "53004085616",
+                "acn": "004085616",
+                "entityName": "SOUTHERN CROSS CONVENTIONS PTY LTD",
+                "entityTypeCode": "PRV",
+                "entityType": "Australian Private Company",
+                "abnStatus": "Active",
+                "abnStatusEffectiveFrom": "1999-11-01",
+                "businessNames": [],
+                "gstRegistered": False,
+                "gstRegisteredFrom": None,
+                "state": "VIC",
+                "postcode": "3000",
+                "addressDate": "2019-03-14",
+            }
+        ],
     }
 
 
@@ -77,12 +96,23 @@ def test_name_search_lists_matches(auth_client, fake_abr):
 
     assert response.status_code == status.HTTP_200_OK
     assert response.json() == {
-        "searchType": "name", "searchValue": "sydney trade", "cached": False, "stale": False,
+        "searchType": "name",
+        "searchValue": "sydney trade",
+        "cached": False,
+        "stale": False,
         "cachedAt": cached_at("name", "sydney trade"),
-        "results": [{
-            "abn": "51824753556", "name": "Sydney Trade Shows", "nameType": "Business Name",
-            "abnStatusCode": "0000000001", "isCurrent": True, "state": "NSW", "postcode": "2000", "score": 90,
-        }],
+        "results": [
+            {
+                "abn": "51824753556",
+                "name": "Sydney Trade Shows",
+                "nameType": "Business Name",
+                "abnStatusCode": "0000000001",
+                "isCurrent": True,
+                "state": "NSW",
+                "postcode": "2000",
+                "score": 90,
+            }
+        ],
     }
 
 
@@ -91,8 +121,14 @@ def test_no_record_found_is_200_with_no_results_and_cached(auth_client, fake_abr
     response = auth_client.get(URL, {"abn": "72629951766"})
 
     assert response.status_code == status.HTTP_200_OK
-    assert response.json() == {"searchType": "abn", "searchValue": "72629951766", "cached": True, "stale": False,
-                               "cachedAt": cached_at("abn", "72629951766"), "results": []}
+    assert response.json() == {
+        "searchType": "abn",
+        "searchValue": "72629951766",
+        "cached": True,
+        "stale": False,
+        "cachedAt": cached_at("abn", "72629951766"),
+        "results": [],
+    }
     assert fake_abr.request_count == 1
 
 
@@ -116,8 +152,9 @@ def test_exactly_one_search_parameter_is_required(auth_client, fake_abr, query):
     response = auth_client.get(URL, query)
 
     assert response.status_code == status.HTTP_400_BAD_REQUEST
-    assert response.json() == error(response, "validation_error", "The request has invalid fields.",
-                                    {"nonFieldErrors": [MESSAGE_ONE_PARAMETER]})
+    assert response.json() == error(
+        response, "validation_error", "The request has invalid fields.", {"nonFieldErrors": [MESSAGE_ONE_PARAMETER]}
+    )
     assert fake_abr.request_count == 0
 
 
@@ -125,8 +162,9 @@ def test_a_blank_parameter_counts_as_absent_as_in_a_submitted_form(auth_client, 
     blank_only = auth_client.get(URL, {"name": ""})
     blank_and_name = auth_client.get(URL, {"abn": "", "acn": " ", "name": "harbourside events trust"})
 
-    assert blank_only.json() == error(blank_only, "validation_error", "The request has invalid fields.",
-                                      {"nonFieldErrors": [MESSAGE_ONE_PARAMETER]})
+    assert blank_only.json() == error(
+        blank_only, "validation_error", "The request has invalid fields.", {"nonFieldErrors": [MESSAGE_ONE_PARAMETER]}
+    )
     assert blank_and_name.status_code == status.HTTP_200_OK
     assert blank_and_name.json()["searchValue"] == "harbourside events trust"
 
@@ -149,13 +187,32 @@ def test_abr_down_serves_an_expired_entry_marked_stale(auth_client, fake_abr):
 
     assert response.status_code == status.HTTP_200_OK
     assert response.json() == {
-        "searchType": "name", "searchValue": "old bay", "cached": True, "stale": True,
+        "searchType": "name",
+        "searchValue": "old bay",
+        "cached": True,
+        "stale": True,
         "cachedAt": cached_at("name", "old bay"),
         "results": [
-            {"abn": "11123456780", "name": "OLD BAY EXHIBITIONS PTY LTD", "nameType": "Entity Name",
-             "abnStatusCode": "0000000002", "isCurrent": True, "state": "QLD", "postcode": "4000", "score": 90},
-            {"abn": "11123456780", "name": "Old Bay Expos", "nameType": "Business Name",
-             "abnStatusCode": "0000000002", "isCurrent": True, "state": "QLD", "postcode": "4000", "score": 90},
+            {
+                "abn": "11123456780",
+                "name": "OLD BAY EXHIBITIONS PTY LTD",
+                "nameType": "Entity Name",
+                "abnStatusCode": "0000000002",
+                "isCurrent": True,
+                "state": "QLD",
+                "postcode": "4000",
+                "score": 90,
+            },
+            {
+                "abn": "11123456780",
+                "name": "Old Bay Expos",
+                "nameType": "Business Name",
+                "abnStatusCode": "0000000002",
+                "isCurrent": True,
+                "state": "QLD",
+                "postcode": "4000",
+                "score": 90,
+            },
         ],
     }
     assert fake_abr.request_count == 2

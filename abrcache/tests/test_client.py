@@ -46,10 +46,26 @@ def test_matching_names_map_status_code_score_and_name_type(fake_abr):
     payload = client.fetch_names("old bay", max_results=5)
 
     assert client.name_results(payload) == [
-        {"abn": "11123456780", "name": "OLD BAY EXHIBITIONS PTY LTD", "name_type": "Entity Name",
-         "abn_status_code": "0000000002", "is_current": True, "state": "QLD", "postcode": "4000", "score": 90},
-        {"abn": "11123456780", "name": "Old Bay Expos", "name_type": "Business Name",
-         "abn_status_code": "0000000002", "is_current": True, "state": "QLD", "postcode": "4000", "score": 90},
+        {
+            "abn": "11123456780",
+            "name": "OLD BAY EXHIBITIONS PTY LTD",
+            "name_type": "Entity Name",
+            "abn_status_code": "0000000002",
+            "is_current": True,
+            "state": "QLD",
+            "postcode": "4000",
+            "score": 90,
+        },
+        {
+            "abn": "11123456780",
+            "name": "Old Bay Expos",
+            "name_type": "Business Name",
+            "abn_status_code": "0000000002",
+            "is_current": True,
+            "state": "QLD",
+            "postcode": "4000",
+            "score": 90,
+        },
     ]
     assert fake_abr.requests[0][1]["maxResults"] == "5"
 

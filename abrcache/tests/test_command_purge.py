@@ -25,8 +25,13 @@ def keys() -> set[tuple[str, str]]:
 @pytest.fixture
 def cached(fake_abr):
     """Harbourside (51824753556) cached by ABN and by name; Southern Cross by ACN and name."""
-    for search_type, value in [("abn", "51824753556"), ("name", "harbourside"), ("acn", "004085616"),
-                               ("name", "southern cross"), ("abn", "53004085616")]:
+    for search_type, value in [
+        ("abn", "51824753556"),
+        ("name", "harbourside"),
+        ("acn", "004085616"),
+        ("name", "southern cross"),
+        ("abn", "53004085616"),
+    ]:
         abr_search(search_type=search_type, value=value)
     return keys()
 
@@ -48,17 +53,35 @@ def test_expired_deletes_only_entries_past_their_expiry(fake_abr):
 def test_an_abn_is_deleted_with_every_search_whose_answer_holds_it(cached):
     # A name search that mentions the digits without returning that ABN must stay.
     ABRSearch.objects.create(
-        search_type="name", search_value="shop 51824753556", result_count=1,
-        cached_at=datetime.now(timezone.utc), expires_at=datetime.now(timezone.utc) + timedelta(days=1),
-        response_json={"Message": "", "Names": [{"Abn": "72629951766", "Name": "Shop 51824753556",
-                                                 "AbnStatus": "0000000001", "IsCurrent": True,
-                                                 "NameType": "Business Name", "Postcode": "", "Score": 99,
-                                                 "State": ""}]},
+        search_type="name",
+        search_value="shop 51824753556",
+        result_count=1,
+        cached_at=datetime.now(timezone.utc),
+        expires_at=datetime.now(timezone.utc) + timedelta(days=1),
+        response_json={
+            "Message": "",
+            "Names": [
+                {
+                    "Abn": "72629951766",
+                    "Name": "Shop 51824753556",
+                    "AbnStatus": "0000000001",
+                    "IsCurrent": True,
+                    "NameType": "Business Name",
+                    "Postcode": "",
+                    "Score": 99,
+                    "State": "",
+                }
+            ],
+        },
     )
 
     assert purge("--abn", "51 824 753 556") == "Deleted 2 ABR cache entries."
-    assert keys() == {("acn", "004085616"), ("name", "southern cross"), ("abn", "53004085616"),
-                      ("name", "shop 51824753556")}
+    assert keys() == {
+        ("acn", "004085616"),
+        ("name", "southern cross"),
+        ("abn", "53004085616"),
+        ("name", "shop 51824753556"),
+    }
 
 
 def test_an_abn_found_through_an_acn_search_is_deleted_there_too(cached):

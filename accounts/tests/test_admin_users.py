@@ -32,8 +32,13 @@ def act(client, action, *users):
 
 @pytest.fixture
 def locked_user(make_user):
-    return make_user("locked@example.com", is_locked=True, locked_until=timezone.now() + timedelta(minutes=30),
-                     locked_reason="Too many failed sign-in attempts.", failed_login_attempts=5)
+    return make_user(
+        "locked@example.com",
+        is_locked=True,
+        locked_until=timezone.now() + timedelta(minutes=30),
+        locked_reason="Too many failed sign-in attempts.",
+        failed_login_attempts=5,
+    )
 
 
 def listed(client, **query):
@@ -72,7 +77,9 @@ def test_no_password_hash_or_session_token_is_ever_shown(admin_client, make_user
 def test_the_user_page_lists_memberships(admin_client, user):  # noqa: F811
     company = Company.objects.create(company_name="Acme Events", country=Country.objects.get(country_code="AU"))
     UserCompany.objects.create(
-        user=user, company=company, role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN),
+        user=user,
+        company=company,
+        role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN),
         status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
         joined_via_id=reference_id(JoinedVia, JoinedVia.SIGNUP),
     )
@@ -86,8 +93,12 @@ def test_unlock_clears_the_lock_and_records_it(admin_client, system_admin, locke
     messages = act(admin_client, "unlock", locked_user)
 
     locked_user.refresh_from_db()
-    assert (locked_user.is_locked, locked_user.locked_until, locked_user.locked_reason,
-            locked_user.failed_login_attempts) == (False, None, "", 0)
+    assert (
+        locked_user.is_locked,
+        locked_user.locked_until,
+        locked_user.locked_reason,
+        locked_user.failed_login_attempts,
+    ) == (False, None, "", 0)
     assert messages == ["Unlocked 1 user."]
     assert AuthEvent.objects.filter(user=locked_user, event_type=AuthEventType.ACCOUNT_UNLOCKED).count() == 1
     snapshot = AuditUser.objects.get(user=locked_user)
@@ -112,8 +123,9 @@ def test_sign_out_everywhere_revokes_every_token(admin_client, system_admin, use
 
 
 def test_resend_verification_goes_to_unverified_users_only(admin_client, make_user, django_capture_on_commit_callbacks):  # noqa: F811
-    pending = make_user("pending@example.com", email_verified_at=None,
-                        status_id=reference_id(UserStatus, UserStatus.PENDING))
+    pending = make_user(
+        "pending@example.com", email_verified_at=None, status_id=reference_id(UserStatus, UserStatus.PENDING)
+    )
     verified = make_user("done@example.com")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -159,15 +171,20 @@ def test_an_edit_is_snapshotted_and_a_role_change_recorded(admin_client, system_
     assert snapshot.changed_fields == ["FirstName", "UpdatedBy", "UpdatedDate", "UserRoleID"]
     assert snapshot.changed_by == system_admin
     role = AuditRole.objects.get(user=user)
-    assert (role.role_scope, role.company_id, role.new_role_id, role.changed_by) == ("system", None, admin_role,
-                                                                                     system_admin)
+    assert (role.role_scope, role.company_id, role.new_role_id, role.changed_by) == (
+        "system",
+        None,
+        admin_role,
+        system_admin,
+    )
 
 
 def test_an_admin_cannot_take_away_their_own_admin_role(admin_client, system_admin):  # noqa: F811
     page = admin_client.get(change_url(system_admin))
 
-    response = admin_client.post(change_url(system_admin), change_form_data(
-        page, user_role=str(reference_id(UserRole, UserRole.COMPANY_USER))))
+    response = admin_client.post(
+        change_url(system_admin), change_form_data(page, user_role=str(reference_id(UserRole, UserRole.COMPANY_USER)))
+    )
 
     assert response.context["adminform"].form.errors["user_role"] == [admin_actions.MESSAGE_OWN_ROLE]
 

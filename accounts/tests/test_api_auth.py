@@ -127,9 +127,17 @@ def test_a_4kb_password_is_refused_before_hashing(post):
 
 def test_signup_ignores_fields_it_does_not_accept(post):
     body = {
-        "email": "mass@example.com", "password": "Long-enough-pass-1", "firstName": "A", "lastName": "B",
-        "isStaff": True, "status": "active", "isLocked": True, "failedLoginAttempts": 9,
-        "accessTokenVersion": 99, "emailVerifiedAt": "2020-01-01T00:00:00Z", "userRole": "system_admin",
+        "email": "mass@example.com",
+        "password": "Long-enough-pass-1",
+        "firstName": "A",
+        "lastName": "B",
+        "isStaff": True,
+        "status": "active",
+        "isLocked": True,
+        "failedLoginAttempts": 9,
+        "accessTokenVersion": 99,
+        "emailVerifiedAt": "2020-01-01T00:00:00Z",
+        "userRole": "system_admin",
     }
     assert post("auth/signup", body).status_code == 202
 
@@ -204,10 +212,18 @@ def test_login_returns_tokens_and_the_profile(post, user):
     body = response.json()
     assert set(body) == {"access", "refresh", "user"}
     assert body["user"] == {
-        "userId": user.id, "email": "member@example.com", "firstName": "Mia", "lastName": "Nguyen",
-        "phone": "", "roleTitle": "", "timezoneIdentifier": "Australia/Sydney", "profilePictureUrl": "",
-        "emailVerifiedAt": body["user"]["emailVerifiedAt"], "status": "active",
-        "lastLogin": body["user"]["lastLogin"], "companies": [],
+        "userId": user.id,
+        "email": "member@example.com",
+        "firstName": "Mia",
+        "lastName": "Nguyen",
+        "phone": "",
+        "roleTitle": "",
+        "timezoneIdentifier": "Australia/Sydney",
+        "profilePictureUrl": "",
+        "emailVerifiedAt": body["user"]["emailVerifiedAt"],
+        "status": "active",
+        "lastLogin": body["user"]["lastLogin"],
+        "companies": [],
     }
     user.refresh_from_db()
     assert user.last_login is not None and user.session_token
@@ -231,8 +247,13 @@ def test_login_failures_are_one_generic_401(post, user, case):
     response = post("auth/login", {"email": email, "password": password})
 
     assert response.status_code == 401
-    assert response.json() == {"error": {"code": "invalid_credentials", "message": InvalidCredentials.message,
-                                         "requestId": response["X-Request-ID"]}}
+    assert response.json() == {
+        "error": {
+            "code": "invalid_credentials",
+            "message": InvalidCredentials.message,
+            "requestId": response["X-Request-ID"],
+        }
+    }
 
 
 def test_unverified_email_is_reported_only_after_the_right_password(post):
@@ -334,8 +355,9 @@ def test_lock_lifts_when_its_time_is_up(user):
         login_failure_register(user=user, now=start)
     user.refresh_from_db()
     with pytest.raises(InvalidCredentials):
-        credentials_check(email=user.email, password="Correct-horse-battery-9",
-                          now=user.locked_until - timedelta(seconds=1))
+        credentials_check(
+            email=user.email, password="Correct-horse-battery-9", now=user.locked_until - timedelta(seconds=1)
+        )
 
     assert credentials_check(email=user.email, password="Correct-horse-battery-9", now=user.locked_until) == user
     user.refresh_from_db()
@@ -379,8 +401,12 @@ def test_password_reset_flow_revokes_every_token_and_unlocks(post, user, login, 
     assert not user.is_locked and user.check_password(NEW_PASSWORD)
     assert bearer(client_factory, tokens["access"]).get("/api/v1/users/me").status_code == 401
     assert post("auth/token/refresh", {"refresh": tokens["refresh"]}).status_code == 401
-    assert post("auth/password-reset/confirm", {"token": token, "newPassword": "Yet-another-pass-77"}).json()[
-        "error"]["code"] == "token_invalid"
+    assert (
+        post("auth/password-reset/confirm", {"token": token, "newPassword": "Yet-another-pass-77"}).json()["error"][
+            "code"
+        ]
+        == "token_invalid"
+    )
     assert login(password=NEW_PASSWORD)["access"]
 
 
@@ -435,8 +461,11 @@ def test_password_change_needs_the_current_password_and_ends_other_sessions(post
     assert wrong.status_code == 400
     assert wrong.json()["error"]["fields"] == {"currentPassword": ["The current password is incorrect."]}
 
-    response = post("auth/password-change",
-                    {"currentPassword": "Correct-horse-battery-9", "newPassword": NEW_PASSWORD}, client=client)
+    response = post(
+        "auth/password-change",
+        {"currentPassword": "Correct-horse-battery-9", "newPassword": NEW_PASSWORD},
+        client=client,
+    )
 
     assert response.status_code == 200 and set(response.json()) == {"access", "refresh"}
     assert bearer(client_factory, other_device["access"]).get("/api/v1/users/me").status_code == 401
@@ -453,8 +482,11 @@ def test_an_expired_password_blocks_everything_but_change_and_logout(post, user,
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "password_expired"
-    changed = post("auth/password-change",
-                   {"currentPassword": "Correct-horse-battery-9", "newPassword": NEW_PASSWORD}, client=client)
+    changed = post(
+        "auth/password-change",
+        {"currentPassword": "Correct-horse-battery-9", "newPassword": NEW_PASSWORD},
+        client=client,
+    )
     assert changed.status_code == 200
     assert bearer(client_factory, changed.json()["access"]).get("/api/v1/users/me").status_code == 200
 

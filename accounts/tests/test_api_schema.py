@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_wrong_password_is_a_documented_401(api_client, user):
-    response = api_client.post("/api/v1/auth/login", {"email": user.email, "password": "Wrong-password-1"},
-                               format="json")
+    response = api_client.post(
+        "/api/v1/auth/login", {"email": user.email, "password": "Wrong-password-1"}, format="json"
+    )
 
     assert response.status_code == status.HTTP_401_UNAUTHORIZED
     assert_documented(response)

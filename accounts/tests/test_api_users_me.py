@@ -12,8 +12,11 @@ pytestmark = pytest.mark.django_db
 def join(user, name, role="company_admin"):
     company = Company.objects.create(company_name=name, country=Country.objects.get(code="au"))
     return UserCompany.objects.create(
-        user=user, company=company, role=UserCompanyRole.objects.get(code=role),
-        status=UserCompanyStatus.objects.get(code="active"), joined_via=JoinedVia.objects.get(code="signup"),
+        user=user,
+        company=company,
+        role=UserCompanyRole.objects.get(code=role),
+        status=UserCompanyStatus.objects.get(code="active"),
+        joined_via=JoinedVia.objects.get(code="signup"),
     )
 
 
@@ -43,9 +46,18 @@ def test_me_runs_two_queries_however_many_companies(auth_client, user, companies
 def test_patch_me_changes_profile_fields_only(auth_client, user):
     response = auth_client.patch(
         "/api/v1/users/me",
-        {"firstName": "Maya", "roleTitle": "Producer", "timezoneIdentifier": "Australia/Perth",
-         "isStaff": True, "email": "evil@example.com", "status": "suspended", "isLocked": True,
-         "failedLoginAttempts": 7, "accessTokenVersion": 50, "emailVerifiedAt": None},
+        {
+            "firstName": "Maya",
+            "roleTitle": "Producer",
+            "timezoneIdentifier": "Australia/Perth",
+            "isStaff": True,
+            "email": "evil@example.com",
+            "status": "suspended",
+            "isLocked": True,
+            "failedLoginAttempts": 7,
+            "accessTokenVersion": 50,
+            "emailVerifiedAt": None,
+        },
         format="json",
     )
 

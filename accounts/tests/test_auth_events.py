@@ -18,13 +18,17 @@ def test_each_event_type_is_recorded(api_client, user, django_capture_on_commit_
     def post(path, body=None, token=None):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
         with django_capture_on_commit_callbacks(execute=True):
-            return api_client.post(f"/api/v1/{path}", body or {}, format="json", HTTP_USER_AGENT="pytest-agent",
-                                   **headers)
+            return api_client.post(
+                f"/api/v1/{path}", body or {}, format="json", HTTP_USER_AGENT="pytest-agent", **headers
+            )
 
     password = "Correct-horse-battery-9"
     with django_capture_on_commit_callbacks(execute=True):
-        api_client.post("/api/v1/auth/signup", {"email": "ev@example.com", "password": "Long-enough-pass-1",
-                                                "firstName": "E", "lastName": "V"}, format="json")
+        api_client.post(
+            "/api/v1/auth/signup",
+            {"email": "ev@example.com", "password": "Long-enough-pass-1", "firstName": "E", "lastName": "V"},
+            format="json",
+        )
     post("auth/verify-email", {"token": re.search(r"token=([\w-]+)", mail.outbox[-1].body).group(1)})
     tokens = post("auth/login", {"email": user.email, "password": password}).json()
     tokens = post("auth/token/refresh", {"refresh": tokens["refresh"]}).json()
@@ -35,8 +39,10 @@ def test_each_event_type_is_recorded(api_client, user, django_capture_on_commit_
     new_password = "Changed-passphrase-31"
     post("auth/password-change", {"currentPassword": password, "newPassword": new_password}, token=tokens["access"])
     post("auth/password-reset", {"email": user.email})
-    post("auth/password-reset/confirm", {"token": re.search(r"token=([\w-]+)", mail.outbox[-1].body).group(1),
-                                         "newPassword": "Reset-passphrase-58"})
+    post(
+        "auth/password-reset/confirm",
+        {"token": re.search(r"token=([\w-]+)", mail.outbox[-1].body).group(1), "newPassword": "Reset-passphrase-58"},
+    )
     for _ in range(5):
         post("auth/login", {"email": user.email, "password": "wrong-password-1"})
     User.objects.filter(pk=user.pk).update(locked_until=timezone.now() - timedelta(seconds=1))

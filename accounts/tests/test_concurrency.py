@@ -41,8 +41,10 @@ def test_concurrent_signups_for_one_address_create_one_user_and_answer_alike():
     assert len(set(emails)) == THREADS
 
     answers = run_together(
-        lambda email: post("auth/signup", {"email": email, "password": "Long-enough-pass-1",
-                                           "firstName": "Ada", "lastName": "Lovelace"}),
+        lambda email: post(
+            "auth/signup",
+            {"email": email, "password": "Long-enough-pass-1", "firstName": "Ada", "lastName": "Lovelace"},
+        ),
         emails,
     )
 

@@ -64,7 +64,9 @@ def test_every_login_failure_costs_one_hash_and_answers_the_same(post, make_user
     make_user(email="wrong@example.com")
     make_user(email="locked@example.com", is_locked=True, locked_until=now + timedelta(minutes=30))
     make_user(email="suspended@example.com", status_id=reference_id(UserStatus, UserStatus.SUSPENDED))
-    make_user(email="pending@example.com", email_verified_at=None, status_id=reference_id(UserStatus, UserStatus.PENDING))
+    make_user(
+        email="pending@example.com", email_verified_at=None, status_id=reference_id(UserStatus, UserStatus.PENDING)
+    )
     make_user(email="deleted@example.com", is_deleted=True, deleted_date=now)
     attempts = {
         "unknown email": ("nobody@example.com", password),
@@ -147,8 +149,12 @@ def assert_throttled(response):
 def test_six_resets_for_one_address_from_six_clients_send_five_emails(post, user, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
     responses = [
-        post(RESET, {"email": user.email.upper() if n % 2 else user.email},
-             REMOTE_ADDR=f"198.51.100.{n}", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+        post(
+            RESET,
+            {"email": user.email.upper() if n % 2 else user.email},
+            REMOTE_ADDR=f"198.51.100.{n}",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
         for n in range(6)
     ]
 

@@ -53,8 +53,10 @@ def test_one_reset_link_used_twenty_times_at_once_sets_one_password(make_user):
 
 
 def test_one_verification_link_used_twenty_times_at_once_verifies_once():
-    status, _ = post("auth/signup", {"email": "racer@example.com", "password": "Long-enough-pass-1",
-                                     "firstName": "Ada", "lastName": "Lovelace"})
+    status, _ = post(
+        "auth/signup",
+        {"email": "racer@example.com", "password": "Long-enough-pass-1", "firstName": "Ada", "lastName": "Lovelace"},
+    )
     assert status == 202 and len(mail.outbox) == 1
     token = last_link_token()
 

@@ -21,7 +21,6 @@ PASSWORD = "Correct-horse-battery-9"  # make_user's
 NEW_PASSWORD = "Another-long-passphrase-42"
 
 
-
 @pytest.fixture
 def reset_link(post):
     """Ask for a reset of ``email`` over the API and return the emailed token."""
@@ -65,8 +64,10 @@ def test_a_reset_link_stops_working_when_its_account_is_deleted(post, user, rese
 
 
 def test_a_verification_link_stops_working_when_its_account_is_deleted(post):
-    post("auth/signup", {"email": "gone@example.com", "password": "Long-enough-pass-1",
-                         "firstName": "Ada", "lastName": "Lovelace"})
+    post(
+        "auth/signup",
+        {"email": "gone@example.com", "password": "Long-enough-pass-1", "firstName": "Ada", "lastName": "Lovelace"},
+    )
     token = last_link_token()
     user = User.objects.get(email="gone@example.com")
     soft_delete(user)
@@ -89,7 +90,9 @@ def test_a_reset_to_a_weak_password_is_refused_and_the_link_still_works(post, us
     response = confirm(post, token, weak)
 
     assert (response.status_code, response.json()) == (
-        400, error(response, "validation_error", ValidationFailed.message, {"newPassword": messages}))
+        400,
+        error(response, "validation_error", ValidationFailed.message, {"newPassword": messages}),
+    )
     user.refresh_from_db()
     assert user.check_password(PASSWORD) and not user.check_password(weak)
     assert not AuthEvent.objects.filter(event_type="password_reset_completed").exists()
@@ -116,8 +119,10 @@ def test_an_unknown_reset_token_is_refused(post, user, reset_link):
 
 
 def test_a_verification_token_is_not_a_reset_token(post):
-    post("auth/signup", {"email": "mixed@example.com", "password": "Long-enough-pass-1",
-                         "firstName": "Ada", "lastName": "Lovelace"})
+    post(
+        "auth/signup",
+        {"email": "mixed@example.com", "password": "Long-enough-pass-1", "firstName": "Ada", "lastName": "Lovelace"},
+    )
 
     response = confirm(post, last_link_token())
 
@@ -138,7 +143,9 @@ def test_a_reset_on_a_pending_account_verifies_it_activates_it_and_clears_its_fa
     response = confirm(post, reset_link(user.email))
 
     assert (response.status_code, response.json()) == (
-        200, {"detail": "Your password has been reset. Sign in with the new one."})
+        200,
+        {"detail": "Your password has been reset. Sign in with the new one."},
+    )
     user.refresh_from_db()
     assert user.status.code == UserStatus.ACTIVE
     assert user.email_verified_at is not None and user.email_verified_at >= before
@@ -177,15 +184,19 @@ def test_a_reset_on_a_suspended_account_changes_the_password_but_not_the_suspens
     assert user.status.code == UserStatus.SUSPENDED
     assert user.check_password(NEW_PASSWORD)
     refused = login(post, user.email, NEW_PASSWORD)
-    assert (refused.status_code, refused.json()) == (401, error(refused, "invalid_credentials",
-                                                                InvalidCredentials.message))
+    assert (refused.status_code, refused.json()) == (
+        401,
+        error(refused, "invalid_credentials", InvalidCredentials.message),
+    )
 
 
 def test_a_reset_lifts_the_whole_lock_and_restarts_the_password_age(post, make_user, reset_link):
     user = make_user()
     User.objects.filter(pk=user.pk).update(
-        is_locked=True, locked_until=timezone.now() + timedelta(hours=1),
-        locked_reason="Too many failed sign-in attempts.", failed_login_attempts=5,
+        is_locked=True,
+        locked_until=timezone.now() + timedelta(hours=1),
+        locked_reason="Too many failed sign-in attempts.",
+        failed_login_attempts=5,
         last_password_change=timezone.now() - timedelta(days=400),
     )
     before = timezone.now()
@@ -215,14 +226,19 @@ def test_a_reset_ends_every_session_and_clears_the_session_token(post, user, res
 def test_a_reset_is_recorded_as_auth_events_and_in_the_audit_trail(post, user, reset_link):
     confirm(post, reset_link(user.email))
 
-    assert list(AuthEvent.objects.filter(event_type__startswith="password_reset").order_by("pk")
-                .values_list("event_type", "user_id", "email")) == [
-        ("password_reset_requested", user.pk, user.email), ("password_reset_completed", user.pk, user.email)]
+    assert list(
+        AuthEvent.objects.filter(event_type__startswith="password_reset")
+        .order_by("pk")
+        .values_list("event_type", "user_id", "email")
+    ) == [("password_reset_requested", user.pk, user.email), ("password_reset_completed", user.pk, user.email)]
     action = ActivityLog.objects.filter(action="password_reset").get()
     assert (action.entity_type, action.entity_id, action.user_id) == ("User", str(user.pk), user.pk)
     change = AuditUser.objects.filter(user_id=user.pk).latest("pk")
     assert (change.operation, change.changed_by_id, change.changed_fields) == (
-        "update", user.pk, ["AccessTokenVersion", "LastPasswordChange", "RefreshTokenVersion"])
+        "update",
+        user.pk,
+        ["AccessTokenVersion", "LastPasswordChange", "RefreshTokenVersion"],
+    )
 
 
 # What outlives a password change ---------------------------------------------------------------
@@ -235,8 +251,9 @@ def test_a_password_change_voids_the_users_unused_reset_links_but_not_other_user
     others_link = reset_link(other.email)
     tokens = login(post, user.email, PASSWORD).json()
 
-    changed = post("auth/password-change", {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD},
-                   access=tokens["access"])
+    changed = post(
+        "auth/password-change", {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}, access=tokens["access"]
+    )
 
     assert changed.status_code == 200
     refused = confirm(post, own_link, "Yet-another-passphrase-7")
@@ -254,8 +271,11 @@ def test_a_used_reset_link_keeps_the_time_it_was_used(post, user, reset_link):
     assert before <= used_at <= timezone.now()
 
     tokens = login(post, user.email, NEW_PASSWORD).json()
-    post("auth/password-change", {"currentPassword": NEW_PASSWORD, "newPassword": "Third-long-passphrase-3"},
-         access=tokens["access"])
+    post(
+        "auth/password-change",
+        {"currentPassword": NEW_PASSWORD, "newPassword": "Third-long-passphrase-3"},
+        access=tokens["access"],
+    )
 
     assert UserPasswordResetToken.objects.get(token_hash=hash_token(token)).used_at == used_at
 

@@ -62,10 +62,15 @@ def test_the_password_expires_one_microsecond_after_the_period(user, access, clo
     assert_expired(me(access))
 
 
-@pytest.mark.parametrize(("days", "age", "status"), [(30, timedelta(days=30), 200),
-                                                      (30, timedelta(days=30) + TICK, 403),
-                                                      (1, timedelta(days=1) + TICK, 403),
-                                                      (365, timedelta(days=364), 200)])
+@pytest.mark.parametrize(
+    ("days", "age", "status"),
+    [
+        (30, timedelta(days=30), 200),
+        (30, timedelta(days=30) + TICK, 403),
+        (1, timedelta(days=1) + TICK, 403),
+        (365, timedelta(days=364), 200),
+    ],
+)
 def test_the_period_is_the_configured_number_of_days(user, access, clock, set_setting, days, age, status):
     set_setting("auth.password_expiry_days", days)
     set_password_age(user, changed=clock - age)

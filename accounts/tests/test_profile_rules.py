@@ -22,7 +22,11 @@ def test_a_profile_edit_is_recorded_as_the_users_own(auth_client, user):
     assert (change.old_values["UpdatedBy"], change.new_values["UpdatedBy"]) == (None, user.pk)
     action = ActivityLog.objects.latest("pk")
     assert (action.action, action.entity_type, action.entity_id, action.user_id) == (
-        "profile_updated", "User", str(user.pk), user.pk)
+        "profile_updated",
+        "User",
+        str(user.pk),
+        user.pk,
+    )
 
 
 def test_a_profile_edit_keeps_a_failure_counted_since_the_user_was_read(user):

@@ -21,14 +21,16 @@ PASSWORD = "Correct-horse-battery-9"  # make_user's
 LOCKED_REASON = "Too many failed sign-in attempts."
 
 
-
 def login(post, email, password=PASSWORD):
     return post("auth/login", {"email": email, "password": password})
 
 
 def events(event_type, **filters):
-    return list(AuthEvent.objects.filter(event_type=event_type, **filters).order_by("pk")
-                .values_list("user_id", "email", "failure_reason"))
+    return list(
+        AuthEvent.objects.filter(event_type=event_type, **filters)
+        .order_by("pk")
+        .values_list("user_id", "email", "failure_reason")
+    )
 
 
 def status_id(code):
@@ -40,8 +42,12 @@ def status_id(code):
 
 @pytest.mark.parametrize(
     ("case", "reason"),
-    [("wrong_password", "wrong_password"), ("locked", "account_locked"), ("suspended", "suspended"),
-     ("pending", "email_not_verified")],
+    [
+        ("wrong_password", "wrong_password"),
+        ("locked", "account_locked"),
+        ("suspended", "suspended"),
+        ("pending", "email_not_verified"),
+    ],
 )
 def test_each_refused_sign_in_of_an_account_is_logged_with_its_reason(post, make_user, case, reason):
     fields = {
@@ -56,10 +62,14 @@ def test_each_refused_sign_in_of_an_account_is_logged_with_its_reason(post, make
 
     if case == "pending":
         assert (response.status_code, response.json()) == (
-            403, error(response, "email_not_verified", EmailNotVerified.message))
+            403,
+            error(response, "email_not_verified", EmailNotVerified.message),
+        )
     else:
         assert (response.status_code, response.json()) == (
-            401, error(response, "invalid_credentials", InvalidCredentials.message))
+            401,
+            error(response, "invalid_credentials", InvalidCredentials.message),
+        )
     assert events("login_failed") == [(user.pk, "member@example.com", reason)]
     assert events("login_success") == []
 
@@ -74,7 +84,11 @@ def test_a_sign_in_is_logged_and_audited_as_the_user(post, user):
     assert change.old_values == {"LastLoginAt": None}
     action = ActivityLog.objects.get()
     assert (action.action, action.entity_type, action.entity_id, action.user_id) == (
-        "user_logged_in", "User", str(user.pk), user.pk)
+        "user_logged_in",
+        "User",
+        str(user.pk),
+        user.pk,
+    )
 
 
 def test_a_sign_in_with_an_unknown_address_is_logged_under_that_address(post, user):
@@ -89,7 +103,9 @@ def test_an_unknown_address_longer_once_normalized_is_logged_cut_to_the_column(p
     response = login(post, typed)
 
     assert (response.status_code, response.json()) == (
-        401, error(response, "invalid_credentials", InvalidCredentials.message))
+        401,
+        error(response, "invalid_credentials", InvalidCredentials.message),
+    )
     logged = "a@" + ".".join(["ss" * 60] * 3) + ".com"
     assert events("login_failed") == [(None, logged[:254], "unknown_email")]
 
@@ -126,7 +142,10 @@ def test_a_lock_runs_from_the_failure_that_set_it(post, user):
 
     user.refresh_from_db()
     assert (user.is_locked, user.last_failed_login_at, user.locked_until) == (
-        True, failed_at, failed_at + timedelta(minutes=30))
+        True,
+        failed_at,
+        failed_at + timedelta(minutes=30),
+    )
     assert login(post, user.email).status_code == 200  # the 30 minutes are over
 
 
@@ -179,7 +198,11 @@ def test_lifting_one_accounts_lock_leaves_other_locks_alone(post, make_user):
 
     other.refresh_from_db()
     assert (other.is_locked, other.locked_until, other.locked_reason, other.failed_login_attempts) == (
-        True, expired, LOCKED_REASON, 5)
+        True,
+        expired,
+        LOCKED_REASON,
+        5,
+    )
     assert events("account_unlocked") == [(user.pk, user.email, "lock_expired")]
 
 
@@ -240,9 +263,18 @@ def test_logout_all_is_logged_and_audited_as_the_user(post, user, login):
     assert events("logout_all") == [(user.pk, user.email, "")]
     change = AuditUser.objects.filter(user_id=user.pk).latest("pk")
     assert (change.operation, change.changed_by_id, change.changed_fields) == (
-        "update", user.pk, ["AccessTokenVersion", "RefreshTokenVersion"])
+        "update",
+        user.pk,
+        ["AccessTokenVersion", "RefreshTokenVersion"],
+    )
     assert (change.old_values, change.new_values) == (
-        {"AccessTokenVersion": 1, "RefreshTokenVersion": 1}, {"AccessTokenVersion": 2, "RefreshTokenVersion": 2})
+        {"AccessTokenVersion": 1, "RefreshTokenVersion": 1},
+        {"AccessTokenVersion": 2, "RefreshTokenVersion": 2},
+    )
     action = ActivityLog.objects.latest("pk")
     assert (action.action, action.entity_type, action.entity_id, action.user_id) == (
-        "logout_all", "User", str(user.pk), user.pk)
+        "logout_all",
+        "User",
+        str(user.pk),
+        user.pk,
+    )

@@ -29,7 +29,9 @@ def status_and_code(response) -> tuple[int, str | None]:
 
 
 def signup(http_api, email=EMAIL, password=PASSWORD):
-    return http_api.post("auth/signup", {"email": email, "password": password, "firstName": "Ada", "lastName": "Lovelace"})
+    return http_api.post(
+        "auth/signup", {"email": email, "password": password, "firstName": "Ada", "lastName": "Lovelace"}
+    )
 
 
 def login(http_api, email=EMAIL, password=PASSWORD):
@@ -95,7 +97,9 @@ def test_reset_a_forgotten_password_through_the_emailed_link(http_api, smtp_serv
     assert status_and_code(again) == (400, "token_invalid")
 
 
-def test_lockout_after_the_configured_failures_emails_the_owner_over_smtp(http_api, smtp_server, make_user, set_setting, settings):
+def test_lockout_after_the_configured_failures_emails_the_owner_over_smtp(
+    http_api, smtp_server, make_user, set_setting, settings
+):
     make_user(email=EMAIL, password=PASSWORD)
     set_setting("security.max_failed_login_attempts", 3)
 

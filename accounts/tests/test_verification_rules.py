@@ -22,12 +22,15 @@ EMAIL = "new@example.com"
 PASSWORD = "Long-enough-pass-1"
 
 
-
 @pytest.fixture
 def signed_up(post):
     """A pending account made through the API, and the token of its verification link."""
-    assert post("auth/signup", {"email": EMAIL, "password": PASSWORD, "firstName": "Ada", "lastName": "Lovelace"}
-                ).status_code == 202
+    assert (
+        post(
+            "auth/signup", {"email": EMAIL, "password": PASSWORD, "firstName": "Ada", "lastName": "Lovelace"}
+        ).status_code
+        == 202
+    )
     return User.objects.get(email=EMAIL), last_link_token()
 
 
@@ -62,8 +65,9 @@ def test_verifying_a_pending_account_makes_it_active_and_able_to_sign_in(post, s
 
 def test_verifying_one_account_leaves_every_other_account_as_it_was(post, signed_up, make_user):
     user, token = signed_up
-    other = make_user(email="other@example.com", email_verified_at=None,
-                      status_id=UserStatus.objects.get(code=UserStatus.PENDING).pk)
+    other = make_user(
+        email="other@example.com", email_verified_at=None, status_id=UserStatus.objects.get(code=UserStatus.PENDING).pk
+    )
 
     assert post("auth/verify-email", {"token": token}).status_code == 200
 
@@ -98,7 +102,11 @@ def test_verification_is_recorded_in_the_audit_trail_as_the_user(post, signed_up
     assert change.new_values == {"EmailVerifiedAt": user.email_verified_at.isoformat(), "StatusID": user.status_id}
     action = ActivityLog.objects.latest("pk")
     assert (action.action, action.entity_type, action.entity_id, action.user_id) == (
-        "email_verified", "User", str(user.pk), user.pk)
+        "email_verified",
+        "User",
+        str(user.pk),
+        user.pk,
+    )
 
 
 def test_an_expired_verification_link_is_refused_and_changes_nothing(post, signed_up):
@@ -176,13 +184,18 @@ def test_sign_up_stores_the_names_and_the_password_time_and_is_audited_as_the_ne
     assert change.new_values["Email"] == EMAIL and "PasswordHash" not in change.new_values
     action = ActivityLog.objects.get()
     assert (action.action, action.entity_type, action.entity_id, action.user_id) == (
-        "user_signed_up", "User", str(user.pk), user.pk)
+        "user_signed_up",
+        "User",
+        str(user.pk),
+        user.pk,
+    )
 
 
 def test_sign_up_refuses_a_password_like_the_address_or_the_names(post):
     for password in ("new@example.com1", "Ada-Lovelace-1"):
-        response = post("auth/signup", {"email": EMAIL, "password": password, "firstName": "Ada",
-                                        "lastName": "Lovelace"})
+        response = post(
+            "auth/signup", {"email": EMAIL, "password": password, "firstName": "Ada", "lastName": "Lovelace"}
+        )
 
         assert response.status_code == 400
         assert response.json()["error"]["fields"]["password"][0].startswith("The password is too similar to the")
@@ -195,7 +208,8 @@ def test_the_notice_to_an_existing_account_is_logged_against_that_account(post, 
     post("auth/signup", {"email": "Known@Example.com", "password": PASSWORD, "firstName": "Ada", "lastName": "L"})
 
     assert list(EmailDelivery.objects.values_list("email_type", "recipient_email", "user_id")) == [
-        ("signup_existing_account", "known@example.com", known.pk)]
+        ("signup_existing_account", "known@example.com", known.pk)
+    ]
 
 
 # An address valid as typed (188 characters) that case-folds to 368: "ß" becomes "ss".
@@ -203,12 +217,19 @@ LONG_WHEN_NORMALIZED = "a@" + ".".join(["\u00df" * 60] * 3) + ".com"
 
 
 def test_sign_up_refuses_an_address_too_long_once_normalized_and_creates_nothing(post):
-    response = post("auth/signup", {"email": LONG_WHEN_NORMALIZED, "password": PASSWORD,
-                                    "firstName": "Ada", "lastName": "Lovelace"})
+    response = post(
+        "auth/signup", {"email": LONG_WHEN_NORMALIZED, "password": PASSWORD, "firstName": "Ada", "lastName": "Lovelace"}
+    )
 
-    assert (response.status_code, response.json()) == (400, error(
-        response, "validation_error", ValidationFailed.message,
-        {"email": ["Ensure this field has no more than 254 characters."]}))
+    assert (response.status_code, response.json()) == (
+        400,
+        error(
+            response,
+            "validation_error",
+            ValidationFailed.message,
+            {"email": ["Ensure this field has no more than 254 characters."]},
+        ),
+    )
     assert not User.objects.exists()
     assert mail.outbox == []
 

@@ -7,97 +7,244 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
         ("database", "0001_schemas"),
-        ('companies', '0001_initial'),
+        ("companies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActivityLog',
+            name="ActivityLog",
             fields=[
-                ('id', models.BigAutoField(db_column='ActivityLogID', primary_key=True, serialize=False)),
-                ('action', models.CharField(db_column='Action', max_length=60)),
-                ('entity_type', models.CharField(db_column='EntityType', max_length=60)),
-                ('entity_id', models.CharField(blank=True, db_column='EntityID', default='', max_length=100)),
-                ('description', models.CharField(blank=True, db_column='Description', default='', max_length=500)),
-                ('old_values', models.JSONField(blank=True, db_column='OldValues', null=True)),
-                ('new_values', models.JSONField(blank=True, db_column='NewValues', null=True)),
-                ('ip_address', models.GenericIPAddressField(blank=True, db_column='IPAddress', null=True)),
-                ('user_agent', models.CharField(blank=True, db_column='UserAgent', default='', max_length=500)),
-                ('request_id', models.UUIDField(blank=True, db_column='RequestID', null=True)),
-                ('created_date', models.DateTimeField(db_column='CreatedDate', default=django.utils.timezone.now)),
-                ('company', models.ForeignKey(blank=True, db_column='CompanyID', db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='companies.company')),
-                ('user', models.ForeignKey(blank=True, db_column='UserID', db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(db_column="ActivityLogID", primary_key=True, serialize=False)),
+                ("action", models.CharField(db_column="Action", max_length=60)),
+                ("entity_type", models.CharField(db_column="EntityType", max_length=60)),
+                ("entity_id", models.CharField(blank=True, db_column="EntityID", default="", max_length=100)),
+                ("description", models.CharField(blank=True, db_column="Description", default="", max_length=500)),
+                ("old_values", models.JSONField(blank=True, db_column="OldValues", null=True)),
+                ("new_values", models.JSONField(blank=True, db_column="NewValues", null=True)),
+                ("ip_address", models.GenericIPAddressField(blank=True, db_column="IPAddress", null=True)),
+                ("user_agent", models.CharField(blank=True, db_column="UserAgent", default="", max_length=500)),
+                ("request_id", models.UUIDField(blank=True, db_column="RequestID", null=True)),
+                ("created_date", models.DateTimeField(db_column="CreatedDate", default=django.utils.timezone.now)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="CompanyID",
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="companies.company",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="UserID",
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'audit.ActivityLog',
-                'indexes': [models.Index(fields=['created_date'], name='IX_AuditActivityLog_CreatedDate'), models.Index(fields=['user', 'created_date'], name='IX_AuditActivityLog_UserID_CreatedDate'), models.Index(fields=['company', 'created_date'], name='IX_AuditActivityLog_CompanyID_CreatedDate'), models.Index(fields=['entity_type', 'entity_id'], name='IX_AuditActivityLog_EntityType_EntityID')],
+                "db_table": "audit.ActivityLog",
+                "indexes": [
+                    models.Index(fields=["created_date"], name="IX_AuditActivityLog_CreatedDate"),
+                    models.Index(fields=["user", "created_date"], name="IX_AuditActivityLog_UserID_CreatedDate"),
+                    models.Index(fields=["company", "created_date"], name="IX_AuditActivityLog_CompanyID_CreatedDate"),
+                    models.Index(fields=["entity_type", "entity_id"], name="IX_AuditActivityLog_EntityType_EntityID"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditCompany',
+            name="AuditCompany",
             fields=[
-                ('operation', models.CharField(choices=[('insert', 'Insert'), ('update', 'Update'), ('soft_delete', 'Soft Delete')], db_column='Operation', max_length=20)),
-                ('changed_fields', models.JSONField(db_column='ChangedFields', default=list)),
-                ('old_values', models.JSONField(blank=True, db_column='OldValues', null=True)),
-                ('new_values', models.JSONField(blank=True, db_column='NewValues', null=True)),
-                ('changed_date', models.DateTimeField(db_column='ChangedDate', default=django.utils.timezone.now)),
-                ('request_id', models.UUIDField(blank=True, db_column='RequestID', null=True)),
-                ('id', models.BigAutoField(db_column='AuditCompanyID', primary_key=True, serialize=False)),
-                ('changed_by', models.ForeignKey(blank=True, db_column='ChangedBy', db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('company', models.ForeignKey(blank=True, db_column='CompanyID', db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='companies.company')),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[("insert", "Insert"), ("update", "Update"), ("soft_delete", "Soft Delete")],
+                        db_column="Operation",
+                        max_length=20,
+                    ),
+                ),
+                ("changed_fields", models.JSONField(db_column="ChangedFields", default=list)),
+                ("old_values", models.JSONField(blank=True, db_column="OldValues", null=True)),
+                ("new_values", models.JSONField(blank=True, db_column="NewValues", null=True)),
+                ("changed_date", models.DateTimeField(db_column="ChangedDate", default=django.utils.timezone.now)),
+                ("request_id", models.UUIDField(blank=True, db_column="RequestID", null=True)),
+                ("id", models.BigAutoField(db_column="AuditCompanyID", primary_key=True, serialize=False)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="ChangedBy",
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="CompanyID",
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="companies.company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'company snapshot',
-                'db_table': 'audit.Company',
-                'indexes': [models.Index(fields=['company', 'changed_date'], name='IX_AuditCompany_CompanyID_ChangedDate')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('operation__in', ['insert', 'update', 'soft_delete'])), name='CK_AuditCompany_Operation')],
+                "verbose_name": "company snapshot",
+                "db_table": "audit.Company",
+                "indexes": [
+                    models.Index(fields=["company", "changed_date"], name="IX_AuditCompany_CompanyID_ChangedDate")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("operation__in", ["insert", "update", "soft_delete"])),
+                        name="CK_AuditCompany_Operation",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditRole',
+            name="AuditRole",
             fields=[
-                ('id', models.BigAutoField(db_column='AuditRoleID', primary_key=True, serialize=False)),
-                ('role_scope', models.CharField(choices=[('system', 'System'), ('company', 'Company')], db_column='RoleScope', max_length=10)),
-                ('old_role_id', models.IntegerField(blank=True, db_column='OldRoleID', null=True)),
-                ('new_role_id', models.IntegerField(blank=True, db_column='NewRoleID', null=True)),
-                ('changed_date', models.DateTimeField(db_column='ChangedDate', default=django.utils.timezone.now)),
-                ('reason', models.CharField(blank=True, db_column='Reason', default='', max_length=500)),
-                ('request_id', models.UUIDField(blank=True, db_column='RequestID', null=True)),
-                ('changed_by', models.ForeignKey(blank=True, db_column='ChangedBy', db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('company', models.ForeignKey(blank=True, db_column='CompanyID', db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='companies.company')),
-                ('user', models.ForeignKey(blank=True, db_column='UserID', db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(db_column="AuditRoleID", primary_key=True, serialize=False)),
+                (
+                    "role_scope",
+                    models.CharField(
+                        choices=[("system", "System"), ("company", "Company")], db_column="RoleScope", max_length=10
+                    ),
+                ),
+                ("old_role_id", models.IntegerField(blank=True, db_column="OldRoleID", null=True)),
+                ("new_role_id", models.IntegerField(blank=True, db_column="NewRoleID", null=True)),
+                ("changed_date", models.DateTimeField(db_column="ChangedDate", default=django.utils.timezone.now)),
+                ("reason", models.CharField(blank=True, db_column="Reason", default="", max_length=500)),
+                ("request_id", models.UUIDField(blank=True, db_column="RequestID", null=True)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="ChangedBy",
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="CompanyID",
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="companies.company",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="UserID",
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role change',
-                'db_table': 'audit.Role',
-                'indexes': [models.Index(fields=['user', 'changed_date'], name='IX_AuditRole_UserID_ChangedDate')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('role_scope__in', ['system', 'company'])), name='CK_AuditRole_RoleScope')],
+                "verbose_name": "role change",
+                "db_table": "audit.Role",
+                "indexes": [models.Index(fields=["user", "changed_date"], name="IX_AuditRole_UserID_ChangedDate")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("role_scope__in", ["system", "company"])), name="CK_AuditRole_RoleScope"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditUser',
+            name="AuditUser",
             fields=[
-                ('operation', models.CharField(choices=[('insert', 'Insert'), ('update', 'Update'), ('soft_delete', 'Soft Delete')], db_column='Operation', max_length=20)),
-                ('changed_fields', models.JSONField(db_column='ChangedFields', default=list)),
-                ('old_values', models.JSONField(blank=True, db_column='OldValues', null=True)),
-                ('new_values', models.JSONField(blank=True, db_column='NewValues', null=True)),
-                ('changed_date', models.DateTimeField(db_column='ChangedDate', default=django.utils.timezone.now)),
-                ('request_id', models.UUIDField(blank=True, db_column='RequestID', null=True)),
-                ('id', models.BigAutoField(db_column='AuditUserID', primary_key=True, serialize=False)),
-                ('changed_by', models.ForeignKey(blank=True, db_column='ChangedBy', db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_column='UserID', db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[("insert", "Insert"), ("update", "Update"), ("soft_delete", "Soft Delete")],
+                        db_column="Operation",
+                        max_length=20,
+                    ),
+                ),
+                ("changed_fields", models.JSONField(db_column="ChangedFields", default=list)),
+                ("old_values", models.JSONField(blank=True, db_column="OldValues", null=True)),
+                ("new_values", models.JSONField(blank=True, db_column="NewValues", null=True)),
+                ("changed_date", models.DateTimeField(db_column="ChangedDate", default=django.utils.timezone.now)),
+                ("request_id", models.UUIDField(blank=True, db_column="RequestID", null=True)),
+                ("id", models.BigAutoField(db_column="AuditUserID", primary_key=True, serialize=False)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="ChangedBy",
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="UserID",
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user snapshot',
-                'db_table': 'audit.User',
-                'indexes': [models.Index(fields=['user', 'changed_date'], name='IX_AuditUser_UserID_ChangedDate')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('operation__in', ['insert', 'update', 'soft_delete'])), name='CK_AuditUser_Operation')],
+                "verbose_name": "user snapshot",
+                "db_table": "audit.User",
+                "indexes": [models.Index(fields=["user", "changed_date"], name="IX_AuditUser_UserID_ChangedDate")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("operation__in", ["insert", "update", "soft_delete"])),
+                        name="CK_AuditUser_Operation",
+                    )
+                ],
             },
         ),
     ]

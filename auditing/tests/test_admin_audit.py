@@ -12,12 +12,14 @@ from reference.selectors import reference_id
 pytestmark = pytest.mark.django_db
 
 ROWS = {
-    ActivityLog: lambda admin: ActivityLog.objects.create(action="setting_changed", entity_type="AppSetting",
-                                                          entity_id="1", user=admin),
+    ActivityLog: lambda admin: ActivityLog.objects.create(
+        action="setting_changed", entity_type="AppSetting", entity_id="1", user=admin
+    ),
     AuditUser: lambda admin: AuditUser.objects.create(user=admin, operation="update", changed_fields=["FirstName"]),
     AuditCompany: lambda admin: AuditCompany.objects.create(operation="insert", changed_fields=["CompanyName"]),
-    AuditRole: lambda admin: AuditRole.objects.create(user=admin, role_scope="system", old_role_id=None,
-                                                      new_role_id=reference_id(UserRole, UserRole.SYSTEM_ADMIN)),
+    AuditRole: lambda admin: AuditRole.objects.create(
+        user=admin, role_scope="system", old_role_id=None, new_role_id=reference_id(UserRole, UserRole.SYSTEM_ADMIN)
+    ),
 }
 
 
@@ -28,8 +30,9 @@ def test_an_audit_table_is_read_only_for_every_admin(admin_client, system_admin,
 
 def test_activity_is_found_by_request_id_and_email(admin_client, system_admin, make_user):  # noqa: F811
     request_id = uuid.uuid4()
-    mine = ActivityLog.objects.create(action="setting_changed", entity_type="AppSetting", user=system_admin,
-                                      request_id=request_id)
+    mine = ActivityLog.objects.create(
+        action="setting_changed", entity_type="AppSetting", user=system_admin, request_id=request_id
+    )
     theirs = ActivityLog.objects.create(action="company_created", entity_type="Company", user=make_user())
 
     def listed(**query):

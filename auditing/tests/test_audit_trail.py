@@ -33,20 +33,28 @@ def test_a_committed_change_always_has_its_audit_rows(user):
     company = company_create(creator=user, company_name="Real Co", country_code="AU")
     company_update(company=company, actor=user, company_name="Real Company")
 
-    snapshots = list(AuditCompany.objects.filter(company_id=company.pk).order_by("pk").values_list(
-        "operation", "changed_by_id"))
+    snapshots = list(
+        AuditCompany.objects.filter(company_id=company.pk).order_by("pk").values_list("operation", "changed_by_id")
+    )
     assert snapshots == [("insert", user.pk), ("update", user.pk)]
     assert list(ActivityLog.objects.filter(company_id=company.pk).order_by("pk").values_list("action", flat=True)) == [
-        "company_created", "company_updated"]
+        "company_created",
+        "company_updated",
+    ]
 
 
 def test_user_snapshots_follow_the_account_lifecycle(api_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        api_client.post("/api/v1/auth/signup", {"email": "life@example.com", "password": "Long-enough-pass-1",
-                                                "firstName": "Li", "lastName": "Fe"}, format="json")
+        api_client.post(
+            "/api/v1/auth/signup",
+            {"email": "life@example.com", "password": "Long-enough-pass-1", "firstName": "Li", "lastName": "Fe"},
+            format="json",
+        )
     token = re.search(r"token=([\w-]+)", mail.outbox[0].body).group(1)
     api_client.post("/api/v1/auth/verify-email", {"token": token}, format="json")
-    api_client.post("/api/v1/auth/login", {"email": "life@example.com", "password": "Long-enough-pass-1"}, format="json")
+    api_client.post(
+        "/api/v1/auth/login", {"email": "life@example.com", "password": "Long-enough-pass-1"}, format="json"
+    )
 
     user = User.objects.get(email="life@example.com")
     rows = list(AuditUser.objects.filter(user_id=user.pk).order_by("pk"))
@@ -54,7 +62,10 @@ def test_user_snapshots_follow_the_account_lifecycle(api_client, django_capture_
     assert "StatusID" in rows[1].changed_fields and "EmailVerifiedAt" in rows[1].changed_fields
     assert "LastLoginAt" in rows[2].changed_fields
     assert list(ActivityLog.objects.filter(user_id=user.pk).order_by("pk").values_list("action", flat=True)) == [
-        "user_signed_up", "email_verified", "user_logged_in"]
+        "user_signed_up",
+        "email_verified",
+        "user_logged_in",
+    ]
 
 
 def test_no_secret_appears_in_any_log_or_audit_row_after_the_flows(
@@ -79,10 +90,13 @@ def test_no_secret_appears_in_any_log_or_audit_row_after_the_flows(
 
     user = User.objects.get(email="s@example.com")
     secrets = [password, new_password, verify, reset, tokens["access"], tokens["refresh"], user.password, session_token]
-    dumped = " ".join(
-        str(list(model.objects.values()))
-        for model in (ApiRequest, AuthEvent, ApplicationError, EmailDelivery, ActivityLog, AuditUser, AuditCompany)
-    ) + caplog.text
+    dumped = (
+        " ".join(
+            str(list(model.objects.values()))
+            for model in (ApiRequest, AuthEvent, ApplicationError, EmailDelivery, ActivityLog, AuditUser, AuditCompany)
+        )
+        + caplog.text
+    )
     assert ApiRequest.objects.count() == 7 and AuditUser.objects.count() >= 3
     for secret in secrets:
         assert secret and secret not in dumped

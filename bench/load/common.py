@@ -102,14 +102,19 @@ class Server:
         self.log = work / f"gunicorn-{name}.log"
         command = [
             str(Path(sys.executable).parent / "gunicorn"),
-            "--config", str(ROOT / "eventlead" / "gunicorn.conf.py"),
+            "--config",
+            str(ROOT / "eventlead" / "gunicorn.conf.py"),
             "--no-control-socket",
             "eventlead.wsgi:application",
         ]
         env = {**os.environ, **(extra_env or {}), "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 preexec_fn=terminate_with_parent,
             )
         self._wait_until_healthy()
@@ -154,8 +159,14 @@ def expect(what: str, answer: tuple[int, dict], status: int) -> dict:
 def wrk(url: str, script: Path, seconds: int, env: dict[str, str]) -> tuple[dict, str]:
     """Run wrk once; return the JSON its script prints after ``LOAD_RESULT`` and wrk's own text."""
     command = [
-        "wrk", f"--threads={THREADS}", f"--connections={CONNECTIONS}", f"--duration={seconds}s",
-        "--timeout=10s", "--latency", f"--script={script}", url,
+        "wrk",
+        f"--threads={THREADS}",
+        f"--connections={CONNECTIONS}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        "--latency",
+        f"--script={script}",
+        url,
     ]
     run = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=seconds + 60)
     match = re.search(r"^LOAD_RESULT (\{.*\})$", run.stdout, re.MULTILINE)
@@ -164,8 +175,15 @@ def wrk(url: str, script: Path, seconds: int, env: dict[str, str]) -> tuple[dict
     return json.loads(match.group(1)), run.stdout[: match.start()].rstrip()
 
 
-def measure(server: Server, url: str, script: Path, seconds: int, env: dict[str, str],
-            database_pid: int | None, settle: float | None = None) -> dict:
+def measure(
+    server: Server,
+    url: str,
+    script: Path,
+    seconds: int,
+    env: dict[str, str],
+    database_pid: int | None,
+    settle: float | None = None,
+) -> dict:
     """One wrk run with the CPU it cost, then wait until the server has served what wrk left behind.
 
     With ``settle``, the CPU is read that many seconds after the server went idle instead of when
@@ -195,6 +213,7 @@ def milliseconds(latency_us: dict) -> dict:
 
 
 # CPU time from /proc: the workers' own cost per request, and how busy the rest of the machine was.
+
 
 def _process_seconds(pid: int, reaped: bool = False) -> float:
     """User plus system CPU time of one process; with ``reaped``, plus that of its finished children."""
@@ -325,8 +344,12 @@ def conditions() -> dict:
             "postgresql": db_version,
             "load_tool": tool.group(0) if tool else "wrk",
         },
-        "server": {"workers": WORKERS, "worker_class": "sync", "config": "eventlead/gunicorn.conf.py",
-                   "settings": "bench.settings"},
+        "server": {
+            "workers": WORKERS,
+            "worker_class": "sync",
+            "config": "eventlead/gunicorn.conf.py",
+            "settings": "bench.settings",
+        },
         "load": {"threads": THREADS, "connections": CONNECTIONS},
     }
 

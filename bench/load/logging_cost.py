@@ -40,14 +40,22 @@ def main() -> int:
         common.setup_django()
         token, database = _prepare_database()
         for logging_on in (True, False):
-            servers[logging_on] = common.Server(work, "on" if logging_on else "off",
-                                                {"REQUEST_LOGGING": "1" if logging_on else "0"})
+            servers[logging_on] = common.Server(
+                work, "on" if logging_on else "off", {"REQUEST_LOGGING": "1" if logging_on else "0"}
+            )
         tag = secrets.token_hex(4)
         for logging_on, server in servers.items():
             common.expect("users/me", common.call(server.base + PATH, token=token), 200)
             print(f"load: warm-up, logging {'on' if logging_on else 'off'}: {WARMUP} s", file=sys.stderr)
-            common.measure(server, server.base + PATH, common.HERE / "fixed.lua", WARMUP,
-                           {"LOAD_TOKEN": token, "LOAD_AGENT": "eventlead-load warmup"}, database, SETTLE)
+            common.measure(
+                server,
+                server.base + PATH,
+                common.HERE / "fixed.lua",
+                WARMUP,
+                {"LOAD_TOKEN": token, "LOAD_AGENT": "eventlead-load warmup"},
+                database,
+                SETTLE,
+            )
         windows = []
         for number, logging_on in enumerate(_order(PAIRS), start=1):
             windows.append(_window(servers[logging_on], number, logging_on, token, database, tag))
@@ -55,8 +63,14 @@ def main() -> int:
             server.stop()
         servers.clear()
         _count_rows(windows, tag)
-        report = {**common.conditions(), "durations_s": {"warmup": WARMUP, "window": DURATION, "settle": SETTLE},
-                  "path": PATH, "goal_percent": GOAL_PERCENT, "windows": windows, "result": _result(windows)}
+        report = {
+            **common.conditions(),
+            "durations_s": {"warmup": WARMUP, "window": DURATION, "settle": SETTLE},
+            "path": PATH,
+            "goal_percent": GOAL_PERCENT,
+            "windows": windows,
+            "result": _result(windows),
+        }
         markdown = render_markdown(report)
         path = common.write_results("logging", report, markdown, "Cost of request logging")
         print(markdown)
@@ -94,8 +108,11 @@ def _prepare_database() -> tuple[str, int | None]:
 
     common.migrate_fresh()
     user = User.objects.create_user(
-        "logging-001@example.com", "Logging-password-" + secrets.token_hex(8) + "-3",
-        first_name="Logging", last_name="User", email_verified_at=timezone.now(),
+        "logging-001@example.com",
+        "Logging-password-" + secrets.token_hex(8) + "-3",
+        first_name="Logging",
+        last_name="User",
+        email_verified_at=timezone.now(),
     )
     token = issue_token_pair(user)["access"]
     database = common.postmaster_pid()
@@ -103,13 +120,19 @@ def _prepare_database() -> tuple[str, int | None]:
     return token, database
 
 
-def _window(server: common.Server, number: int, logging_on: bool, token: str, database: int | None,
-            tag: str) -> dict:
+def _window(server: common.Server, number: int, logging_on: bool, token: str, database: int | None, tag: str) -> dict:
     mode = "on" if logging_on else "off"
     print(f"load: window {number}: request logging {mode}, {DURATION} s", file=sys.stderr)
     agent = f"eventlead-load/{tag} window-{number}"
-    run = common.measure(server, server.base + PATH, common.HERE / "fixed.lua", DURATION,
-                         {"LOAD_TOKEN": token, "LOAD_AGENT": agent}, database, SETTLE)
+    run = common.measure(
+        server,
+        server.base + PATH,
+        common.HERE / "fixed.lua",
+        DURATION,
+        {"LOAD_TOKEN": token, "LOAD_AGENT": agent},
+        database,
+        SETTLE,
+    )
     summary = run["summary"]
     return {
         "window": number,
@@ -144,6 +167,7 @@ def _count_rows(windows: list[dict], tag: str) -> None:
 
 def _result(windows: list[dict]) -> dict:
     """The median of the pairs' costs (each pair ran back to back), and each side's median."""
+
     def side(on: bool, key: str) -> float | None:
         values = [w[key] for w in windows if w["request_logging"] is on and w[key] is not None]
         return round(common.median(values), 2) if values else None
@@ -154,8 +178,11 @@ def _result(windows: list[dict]) -> dict:
         off = next(w for w in windows if w["pair"] == pair and not w["request_logging"])
         pair_costs.append(100 * (off["requests_per_s"] - on["requests_per_s"]) / off["requests_per_s"])
         if on["worker_cpu_ms_per_request"] and off["worker_cpu_ms_per_request"]:
-            cpu_costs.append(100 * (on["worker_cpu_ms_per_request"] - off["worker_cpu_ms_per_request"])
-                             / off["worker_cpu_ms_per_request"])
+            cpu_costs.append(
+                100
+                * (on["worker_cpu_ms_per_request"] - off["worker_cpu_ms_per_request"])
+                / off["worker_cpu_ms_per_request"]
+            )
     cost = round(common.median(pair_costs), 1)
     return {
         "pair_throughput_costs_percent": [round(value, 1) for value in pair_costs],

@@ -60,8 +60,9 @@ def main() -> int:
         script = common.HERE / "mixed.lua"
         if WARMUP:
             common.measure(server, server.base, script, WARMUP, {"LOAD_DATA": str(phases["warmup"]["file"])}, database)
-        run = common.measure(server, server.base, script, DURATION, {"LOAD_DATA": str(phases["measured"]["file"])},
-                             database)
+        run = common.measure(
+            server, server.base, script, DURATION, {"LOAD_DATA": str(phases["measured"]["file"])}, database
+        )
         stop_seconds = server.stop()
         server = None
         summary = run["summary"]
@@ -109,16 +110,24 @@ def _prepare_database() -> dict:
     users = []
     for n in range(1, USERS + 1):
         user = User.objects.create_user(
-            f"load-{n:03d}@example.com", PASSWORD,
-            first_name="Load", last_name=f"User {n}", email_verified_at=timezone.now(),
+            f"load-{n:03d}@example.com",
+            PASSWORD,
+            first_name="Load",
+            last_name=f"User {n}",
+            email_verified_at=timezone.now(),
         )
         company = company_create(creator=user, company_name=f"Load Test Company {n}", country_code="AU")
-        users.append({"user": user, "email": user.email, "company": company.pk,
-                      "access": issue_token_pair(user)["access"]})
+        users.append(
+            {"user": user, "email": user.email, "company": company.pk, "access": issue_token_pair(user)["access"]}
+        )
     production_login_rate = common.raise_login_limit()
     postmaster = common.postmaster_pid()
-    facts = {"users": USERS, "companies": USERS, "production_login_rate": production_login_rate,
-             "login_rate_for_run": common.LOGIN_RATE}
+    facts = {
+        "users": USERS,
+        "companies": USERS,
+        "production_login_rate": production_login_rate,
+        "login_rate_for_run": common.LOGIN_RATE,
+    }
     connection.close()
     return {"users": users, "facts": facts, "postmaster": postmaster}
 
@@ -180,16 +189,23 @@ def _lua(value) -> str:
 def _check_endpoints(base: str, setup: dict) -> None:
     """Every kind in the mix answers as expected once before it is loaded."""
     first = setup["users"][0]
-    body = common.expect("login", common.call(base + "/api/v1/auth/login",
-                                              {"email": first["email"], "password": PASSWORD}), 200)
+    body = common.expect(
+        "login", common.call(base + "/api/v1/auth/login", {"email": first["email"], "password": PASSWORD}), 200
+    )
     common.expect("token refresh", common.call(base + "/api/v1/auth/token/refresh", {"refresh": body["refresh"]}), 200)
     token, company = first["access"], first["company"]
     common.expect("users/me", common.call(base + "/api/v1/users/me", token=token), 200)
     common.expect("company read", common.call(base + f"/api/v1/companies/{company}", token=token), 200)
     common.expect("invitation list", common.call(base + f"/api/v1/companies/{company}/invitations", token=token), 200)
-    common.expect("invitation create", common.call(
-        base + f"/api/v1/companies/{company}/invitations",
-        {"email": f"load-check-{secrets.token_hex(4)}@example.com", "role": "company_user"}, token=token), 201)
+    common.expect(
+        "invitation create",
+        common.call(
+            base + f"/api/v1/companies/{company}/invitations",
+            {"email": f"load-check-{secrets.token_hex(4)}@example.com", "role": "company_user"},
+            token=token,
+        ),
+        201,
+    )
 
 
 def _baseline(server: common.Server, database: int | None) -> dict:
@@ -270,11 +286,16 @@ def _checks(phase: dict, summary: dict) -> list[dict]:
         "passed": len(rows) == sent and len(logged_ids) == sent,
     }
 
-    created_ids = {str(request_id) for request_id, status in rows
-                   if status == 201 and int(str(request_id)[9:13], 16) == KINDS.index("invitation_create") + 1}
+    created_ids = {
+        str(request_id)
+        for request_id, status in rows
+        if status == 201 and int(str(request_id)[9:13], 16) == KINDS.index("invitation_create") + 1
+    }
     audit_ids = {
-        str(request_id) for request_id in ActivityLog.objects.filter(
-            action="invitation_created", user_agent=phase["agent"]).values_list("request_id", flat=True)
+        str(request_id)
+        for request_id in ActivityLog.objects.filter(
+            action="invitation_created", user_agent=phase["agent"]
+        ).values_list("request_id", flat=True)
     }
     audit_rows = ActivityLog.objects.filter(action="invitation_created", user_agent=phase["agent"]).count()
     invitations = UserInvitation.objects.filter(invited_email__startswith=phase["email_prefix"] + "-").count()
@@ -287,8 +308,9 @@ def _checks(phase: dict, summary: dict) -> list[dict]:
         "created_201_in_request_log": len(created_ids),
         "invitations_in_database": invitations,
         "activity_log_rows": audit_rows,
-        "passed": (audit_rows == invitations == len(created_ids) == wrk_201 + created_in_flight
-                   and audit_ids == created_ids),
+        "passed": (
+            audit_rows == invitations == len(created_ids) == wrk_201 + created_in_flight and audit_ids == created_ids
+        ),
     }
     connection.close()
     return [request_log, audit]
@@ -341,7 +363,7 @@ def render_markdown(report: dict) -> str:
         f"- Worker CPU per request: {_cpu(base)} baseline, {_cpu(mixed)} mixed (PostgreSQL: "
         f"{mixed['database_cpu_ms_per_request']} ms); CPU used by other processes on the machine: "
         f"{base['other_cpu_percent']}% during the baseline, {mixed['other_cpu_percent']}% during the mix",
-        f"- The login limit (security.rate_limits \"login\", shared by login and token refresh) was raised from "
+        f'- The login limit (security.rate_limits "login", shared by login and token refresh) was raised from '
         f"{report['setup']['production_login_rate']} to {report['setup']['login_rate_for_run']} for the run",
         f"- After wrk stopped, the server served what was still queued in {report['setup']['drain_s']} s; "
         f"then gunicorn stopped {report['setup']['gunicorn_stop_s']} s after SIGTERM",

@@ -41,8 +41,9 @@ def main() -> int:
         from logging_app.request_log import get_buffer
 
         common.migrate_fresh()
-        user = User.objects.create_user("profile-001@example.com", "Profile-password-42x",
-                                        email_verified_at=timezone.now())
+        user = User.objects.create_user(
+            "profile-001@example.com", "Profile-password-42x", email_verified_at=timezone.now()
+        )
         headers = {"HTTP_AUTHORIZATION": "Bearer " + issue_token_pair(user)["access"], "HTTP_HOST": "127.0.0.1"}
 
         def serve(client: Client, count: int) -> None:
@@ -67,8 +68,10 @@ def main() -> int:
 
         off_ms, _, _ = results[False]
         on_ms, written, profile = results[True]
-        print(f"{requests} requests each side; CPU per request (under cProfile): "
-              f"off {off_ms:.3f} ms, on {on_ms:.3f} ms (+{on_ms - off_ms:.3f} ms); rows written: {written}")
+        print(
+            f"{requests} requests each side; CPU per request (under cProfile): "
+            f"off {off_ms:.3f} ms, on {on_ms:.3f} ms (+{on_ms - off_ms:.3f} ms); rows written: {written}"
+        )
         # The logging's own work: the middleware's lines, building the row, buffering it, writing it.
         own = 0.0
         for (filename, _, function), (_, _, tottime, cumtime, _) in pstats.Stats(profile).stats.items():
@@ -77,8 +80,10 @@ def main() -> int:
                     own += cumtime
                 elif function == "__call__":
                     own += tottime
-        print(f"request_log's own work: {own * 1000 / requests:.3f} ms per request, "
-              f"{100 * own * 1000 / requests / on_ms:.1f}% of a request's CPU (both under cProfile)")
+        print(
+            f"request_log's own work: {own * 1000 / requests:.3f} ms per request, "
+            f"{100 * own * 1000 / requests / on_ms:.1f}% of a request's CPU (both under cProfile)"
+        )
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
         stats.print_stats(r"request_log|redaction|bulk_create|context\.py")

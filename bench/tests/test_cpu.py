@@ -15,9 +15,7 @@ def test_tree_time_counts_a_busy_child():
         "print(flush=True)\n"
         "sys.stdin.read()"
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", burn], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+    child = subprocess.Popen([sys.executable, "-c", burn], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         child.stdout.readline()
         assert child.pid in cpu.children(cpu.parent(child.pid))

@@ -6,7 +6,11 @@ from pathlib import Path
 
 CONF = Path(__file__).resolve().parents[2] / "eventlead" / "gunicorn.conf.py"
 VARIABLES = [
-    "GUNICORN_BIND", "GUNICORN_WORKERS", "GUNICORN_TIMEOUT", "GUNICORN_GRACEFUL_TIMEOUT", "GUNICORN_ACCESS_LOG",
+    "GUNICORN_BIND",
+    "GUNICORN_WORKERS",
+    "GUNICORN_TIMEOUT",
+    "GUNICORN_GRACEFUL_TIMEOUT",
+    "GUNICORN_ACCESS_LOG",
 ]
 
 
@@ -46,7 +50,11 @@ def test_environment_overrides_every_default(monkeypatch):
     )
 
     assert (conf["bind"], conf["workers"], conf["timeout"], conf["graceful_timeout"], conf["accesslog"]) == (
-        "0.0.0.0:9000", 3, 60, 10, "-",
+        "0.0.0.0:9000",
+        3,
+        60,
+        10,
+        "-",
     )
 
 

@@ -19,10 +19,19 @@ REPORT = {
     "date": "2026-01-01T00:00:00+00:00",
     "code": {"commit": "abc1234", "uncommitted": ["accounts/apis.py"]},
     "machine": {
-        "cores": 2, "cpu": "Test CPU", "memory_gib": 4.0, "os": "Linux 6",
-        "python": "3.11.7", "django": "5.2", "djangorestframework": "3.18", "db_engine": "postgresql",
-        "db_version": "15.1", "hasher": "eventlead.core.hashers.Argon2idHasher",
-        "hash_parameters": "m=19456,t=2,p=1", "argon2_cffi": "25.1.0", "hash_verify_ms": 30.0,
+        "cores": 2,
+        "cpu": "Test CPU",
+        "memory_gib": 4.0,
+        "os": "Linux 6",
+        "python": "3.11.7",
+        "django": "5.2",
+        "djangorestframework": "3.18",
+        "db_engine": "postgresql",
+        "db_version": "15.1",
+        "hasher": "eventlead.core.hashers.Argon2idHasher",
+        "hash_parameters": "m=19456,t=2,p=1",
+        "argon2_cffi": "25.1.0",
+        "hash_verify_ms": 30.0,
     },
     "load": {"tool": "wrk 4.1.0", "connections": 16, "threads": 2, "duration_s": 12, "warmup_s": 3},
     "server": {"gunicorn": "27.0.1", "workers": 5, "worker_class": "sync"},
@@ -50,8 +59,6 @@ def test_conditions_name_the_hasher_parameters_and_database():
     assert "PostgreSQL 15.1" in text
     assert "5 sync workers" in text
     assert ", commit abc1234 with 1 uncommitted file\n" in text
-
-
 
 
 def test_notes_warn_when_other_processes_shared_the_cores():

@@ -55,8 +55,11 @@ def add_member(make_user):
     def add(company_id, email, role="company_user", status="active", **fields):
         member = User.objects.filter(email=email).first() or make_user(email)
         return UserCompany.objects.create(
-            user=member, company_id=company_id, role=UserCompanyRole.objects.get(code=role),
-            status=UserCompanyStatus.objects.get(code=status), joined_via=JoinedVia.objects.get(code="invitation"),
+            user=member,
+            company_id=company_id,
+            role=UserCompanyRole.objects.get(code=role),
+            status=UserCompanyStatus.objects.get(code=status),
+            joined_via=JoinedVia.objects.get(code="invitation"),
             **fields,
         )
 

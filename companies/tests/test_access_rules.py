@@ -44,7 +44,10 @@ def test_an_active_member_reads_the_company_with_their_own_role(company, add_mem
 
     assert response.status_code == 200
     assert (response.json()["companyId"], response.json()["companyName"], response.json()["role"]) == (
-        cid, "Acme Events", "company_viewer")
+        cid,
+        "Acme Events",
+        "company_viewer",
+    )
 
 
 def test_a_removed_members_token_still_signs_in_but_opens_nothing_of_the_company(
@@ -159,7 +162,9 @@ def test_an_admin_cannot_reach_another_companys_invitation_through_their_own_com
 ):
     other = client_for("other-admin@example.com")
     other_cid = send(other, "post", "companies", {"companyName": "Other Co", "countryCode": "AU"}).json()["companyId"]
-    invited = send(other, "post", f"companies/{other_cid}/invitations", {"email": "x@example.com", "role": "company_user"})
+    invited = send(
+        other, "post", f"companies/{other_cid}/invitations", {"email": "x@example.com", "role": "company_user"}
+    )
     path = f"companies/{company['companyId']}/invitations/{invited.json()['invitationId']}"
 
     resent = send(auth_client, "post", f"{path}/resend")

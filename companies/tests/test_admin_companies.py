@@ -36,12 +36,17 @@ def acme(au, user, system_admin):  # noqa: F811
     company = Company.objects.create(company_name="Acme Events", country=au, abn=HARBOURSIDE["Abn"])
     CompanyCustomerDetails.objects.create(company=company, customer_tier=CustomerTier.objects.get(code="free"))
     UserCompany.objects.create(
-        user=user, company=company, role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN),
+        user=user,
+        company=company,
+        role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN),
         status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
         joined_via_id=reference_id(JoinedVia, JoinedVia.SIGNUP),
     )
     UserInvitation.objects.create(
-        company=company, invited_email="newbie@example.com", token_hash=TOKEN_HASH, invited_by=user,
+        company=company,
+        invited_email="newbie@example.com",
+        token_hash=TOKEN_HASH,
+        invited_by=user,
         role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_USER),
         status_id=reference_id(UserInvitationStatus, UserInvitationStatus.PENDING),
         expires_at=timezone.now() + timedelta(days=7),
@@ -102,14 +107,20 @@ def test_an_edit_is_snapshotted(admin_client, acme, system_admin):  # noqa: F811
 
 
 def test_refresh_abr_details_copies_the_abr_record(admin_client, acme, nz_company, system_admin, fake_abr):  # noqa: F811
-    response = admin_client.post(LIST_URL, {"action": "refresh_abr_details",
-                                            "_selected_action": [acme.pk, nz_company.pk]}, follow=True)
+    response = admin_client.post(
+        LIST_URL, {"action": "refresh_abr_details", "_selected_action": [acme.pk, nz_company.pk]}, follow=True
+    )
 
     assert [str(m) for m in response.context["messages"]] == [
-        "Refreshed ABR details of 1 company.", "1 not refreshed: no ABN."]
+        "Refreshed ABR details of 1 company.",
+        "1 not refreshed: no ABN.",
+    ]
     acme.refresh_from_db()
     assert (acme.legal_entity_name, acme.entity_type, acme.gst_registered) == (
-        "HARBOURSIDE EVENTS TRUST", "Fixed Unit Trust", True)
+        "HARBOURSIDE EVENTS TRUST",
+        "Fixed Unit Trust",
+        True,
+    )
     assert acme.business_names == ["Harbourside Expos", "Sydney Trade Shows"]
     assert acme.abr_last_verified_at is not None
     assert AuditCompany.objects.get(company_id=acme.pk).changed_by == system_admin
@@ -120,8 +131,9 @@ def test_refresh_abr_details_copies_the_abr_record(admin_client, acme, nz_compan
 def test_refresh_abr_details_leaves_the_company_alone_when_abr_is_down(admin_client, acme, fake_abr):  # noqa: F811
     fake_abr.stop()
 
-    response = admin_client.post(LIST_URL, {"action": "refresh_abr_details", "_selected_action": [acme.pk]},
-                                 follow=True)
+    response = admin_client.post(
+        LIST_URL, {"action": "refresh_abr_details", "_selected_action": [acme.pk]}, follow=True
+    )
 
     assert "1 not refreshed: ABR not answering." in [str(m) for m in response.context["messages"]]
     acme.refresh_from_db()

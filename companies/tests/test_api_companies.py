@@ -12,17 +12,42 @@ pytestmark = pytest.mark.django_db
 
 def test_create_makes_the_creator_admin_on_the_free_tier(company, user):
     assert company == {
-        "companyId": company["companyId"], "companyName": "Acme Events", "displayName": "Acme Events",
-        "legalEntityName": "", "businessNames": [], "customDisplayName": "", "displayNameSource": "legal",
-        "abn": None, "acn": None, "abnStatus": "", "abnStatusEffectiveFrom": None, "entityType": "",
-        "gstRegistered": False, "gstRegisteredFrom": None, "abrLastVerifiedAt": None, "countryCode": "AU",
-        "industryCode": None, "phone": "", "email": "", "website": "", "addressLine1": "", "addressLine2": "",
-        "suburb": "", "stateCode": "", "postalCode": "", "parentCompany": None,
-        "createdDate": company["createdDate"], "role": "company_admin",
+        "companyId": company["companyId"],
+        "companyName": "Acme Events",
+        "displayName": "Acme Events",
+        "legalEntityName": "",
+        "businessNames": [],
+        "customDisplayName": "",
+        "displayNameSource": "legal",
+        "abn": None,
+        "acn": None,
+        "abnStatus": "",
+        "abnStatusEffectiveFrom": None,
+        "entityType": "",
+        "gstRegistered": False,
+        "gstRegisteredFrom": None,
+        "abrLastVerifiedAt": None,
+        "countryCode": "AU",
+        "industryCode": None,
+        "phone": "",
+        "email": "",
+        "website": "",
+        "addressLine1": "",
+        "addressLine2": "",
+        "suburb": "",
+        "stateCode": "",
+        "postalCode": "",
+        "parentCompany": None,
+        "createdDate": company["createdDate"],
+        "role": "company_admin",
     }
     membership = UserCompany.objects.get(company_id=company["companyId"])
     assert (membership.user, membership.role.code, membership.joined_via.code, membership.status.code) == (
-        user, "company_admin", "signup", "active")
+        user,
+        "company_admin",
+        "signup",
+        "active",
+    )
     assert CompanyCustomerDetails.objects.get(company_id=company["companyId"]).customer_tier.code == "free"
     assert AuditCompany.objects.filter(company_id=company["companyId"], operation="insert").count() == 1
     assert AuditRole.objects.filter(company_id=company["companyId"], user=user).count() == 1
@@ -63,10 +88,19 @@ def test_a_rule_an_admin_adds_applies_at_once(auth_client, send):
     response = send(auth_client, "post", "companies", {"companyName": "X", "countryCode": "AU", "postalCode": "3000"})
 
     assert response.json()["error"]["fields"] == {"postalCode": ["Sydney postcodes only."]}
-    ValidationRule.objects.create(country=au, rule_type=RuleType.objects.get(code="postal_code"),
-                                  rule_name="melbourne", validation_pattern=r"^3\d{3}$", error_message="-")
-    assert send(auth_client, "post", "companies",
-                {"companyName": "X", "countryCode": "AU", "postalCode": "3000"}).status_code == 201
+    ValidationRule.objects.create(
+        country=au,
+        rule_type=RuleType.objects.get(code="postal_code"),
+        rule_name="melbourne",
+        validation_pattern=r"^3\d{3}$",
+        error_message="-",
+    )
+    assert (
+        send(
+            auth_client, "post", "companies", {"companyName": "X", "countryCode": "AU", "postalCode": "3000"}
+        ).status_code
+        == 201
+    )
 
 
 def test_an_unknown_or_inactive_country_is_refused(auth_client, send):
@@ -117,11 +151,17 @@ def test_other_tenants_get_404_for_everything(company, client_for, send):
     stranger = client_for("stranger@example.com")
     member_id = UserCompany.objects.get(company_id=cid).pk
     calls = [
-        ("get", f"companies/{cid}"), ("patch", f"companies/{cid}"), ("get", f"companies/{cid}/members"),
-        ("patch", f"companies/{cid}/members/{member_id}"), ("delete", f"companies/{cid}/members/{member_id}"),
-        ("get", f"companies/{cid}/invitations"), ("post", f"companies/{cid}/invitations"),
-        ("get", f"companies/{cid}/billing-details"), ("get", f"companies/{cid}/organizer-details"),
-        ("post", f"companies/{cid}/invitations/1/resend"), ("post", f"companies/{cid}/invitations/1/cancel"),
+        ("get", f"companies/{cid}"),
+        ("patch", f"companies/{cid}"),
+        ("get", f"companies/{cid}/members"),
+        ("patch", f"companies/{cid}/members/{member_id}"),
+        ("delete", f"companies/{cid}/members/{member_id}"),
+        ("get", f"companies/{cid}/invitations"),
+        ("post", f"companies/{cid}/invitations"),
+        ("get", f"companies/{cid}/billing-details"),
+        ("get", f"companies/{cid}/organizer-details"),
+        ("post", f"companies/{cid}/invitations/1/resend"),
+        ("post", f"companies/{cid}/invitations/1/cancel"),
     ]
     for method, path in calls:
         response = send(stranger, method, path, {"role": "company_admin", "reason": "x", "email": "a@b.co"})
@@ -142,7 +182,10 @@ def _role(code):
 def _add_member(company_id, email, make_user, role="company_user"):
     member = make_user(email)
     return UserCompany.objects.create(
-        user=member, company_id=company_id, role_id=_role(role), status_id=_ref("UserCompanyStatus", "active"),
+        user=member,
+        company_id=company_id,
+        role_id=_role(role),
+        status_id=_ref("UserCompanyStatus", "active"),
         joined_via_id=_ref("JoinedVia", "invitation"),
     )
 
@@ -152,13 +195,21 @@ def test_role_change_writes_audit_role_and_applies_at_once(auth_client, company,
     membership = _add_member(cid, "second@example.com", make_user, role="company_admin")
     second = client_for("second@example.com")
 
-    response = send(auth_client, "patch", f"companies/{cid}/members/{membership.pk}",
-                    {"role": "company_viewer", "reason": "moved teams"})
+    response = send(
+        auth_client,
+        "patch",
+        f"companies/{cid}/members/{membership.pk}",
+        {"role": "company_viewer", "reason": "moved teams"},
+    )
 
     assert response.status_code == 200 and response.json()["role"] == "company_viewer"
     change = AuditRole.objects.get(user_id=membership.user_id, company_id=cid)
     assert (change.role_scope, change.old_role_id, change.new_role_id, change.reason) == (
-        "company", _role("company_admin"), _role("company_viewer"), "moved teams")
+        "company",
+        _role("company_admin"),
+        _role("company_viewer"),
+        "moved teams",
+    )
     # The demoted admin's still-valid token can no longer administer.
     assert send(second, "patch", f"companies/{cid}", {"companyName": "Nope"}).status_code == 403
 
@@ -220,22 +271,28 @@ def test_billing_details_are_admin_only_and_validated(auth_client, company, clie
     assert member.get(f"/api/v1/companies/{cid}/billing-details").status_code == 403
     bad = send(auth_client, "patch", f"companies/{cid}/billing-details", {"billingPostalCode": "ABC"})
     assert bad.status_code == 400 and list(bad.json()["error"]["fields"]) == ["billingPostalCode"]
-    ok = send(auth_client, "patch", f"companies/{cid}/billing-details",
-              {"billingEmail": "accounts@acme.example", "billingPostalCode": "2000"})
+    ok = send(
+        auth_client,
+        "patch",
+        f"companies/{cid}/billing-details",
+        {"billingEmail": "accounts@acme.example", "billingPostalCode": "2000"},
+    )
     assert ok.status_code == 200 and ok.json()["billingEmail"] == "accounts@acme.example"
     assert member.get(f"/api/v1/companies/{cid}/organizer-details").status_code == 200
 
 
-def test_a_company_created_from_an_abn_gets_its_abr_details_and_the_next_lookup_is_cached(
-    auth_client, send, fake_abr
-):
-    response = send(auth_client, "post", "companies", {"companyName": "Harbourside", "countryCode": "AU",
-                                                       "abn": "51 824 753 556"})
+def test_a_company_created_from_an_abn_gets_its_abr_details_and_the_next_lookup_is_cached(auth_client, send, fake_abr):
+    response = send(
+        auth_client, "post", "companies", {"companyName": "Harbourside", "countryCode": "AU", "abn": "51 824 753 556"}
+    )
 
     assert response.status_code == 201
     body = response.json()
-    assert (body["abn"], body["legalEntityName"], body["abnStatus"]) == ("51824753556", "HARBOURSIDE EVENTS TRUST",
-                                                                         "Active")
+    assert (body["abn"], body["legalEntityName"], body["abnStatus"]) == (
+        "51824753556",
+        "HARBOURSIDE EVENTS TRUST",
+        "Active",
+    )
     assert body["abrLastVerifiedAt"] is not None and body["displayName"] == "HARBOURSIDE EVENTS TRUST"
     assert fake_abr.request_count == 1
     lookup = auth_client.get("/api/v1/abr/search?abn=51824753556").json()

@@ -22,8 +22,12 @@ PASSWORD = "Invitee-passphrase-2024"
 @pytest.fixture
 def invite(auth_client, company, send):
     def do(email="guest@example.com", role="company_user", **extra):
-        return send(auth_client, "post", f"companies/{company['companyId']}/invitations",
-                    {"email": email, "role": role, **extra})
+        return send(
+            auth_client,
+            "post",
+            f"companies/{company['companyId']}/invitations",
+            {"email": email, "role": role, **extra},
+        )
 
     return do
 
@@ -38,10 +42,22 @@ def test_create_emails_a_link_and_stores_only_the_hash(invite, settings, user):
     assert response.status_code == 201
     body = response.json()
     assert body == {
-        "invitationId": body["invitationId"], "invitedEmail": "guest@example.com", "invitedFirstName": "Gus",
-        "invitedLastName": "", "role": "company_user", "status": "pending", "invitedBy": "member@example.com",
-        "invitedAt": body["invitedAt"], "expiresAt": body["expiresAt"], "acceptedAt": None, "declinedAt": None,
-        "declineReason": "", "cancelledAt": None, "cancellationReason": "", "resendCount": 0, "lastResentAt": None,
+        "invitationId": body["invitationId"],
+        "invitedEmail": "guest@example.com",
+        "invitedFirstName": "Gus",
+        "invitedLastName": "",
+        "role": "company_user",
+        "status": "pending",
+        "invitedBy": "member@example.com",
+        "invitedAt": body["invitedAt"],
+        "expiresAt": body["expiresAt"],
+        "acceptedAt": None,
+        "declinedAt": None,
+        "declineReason": "",
+        "cancelledAt": None,
+        "cancellationReason": "",
+        "resendCount": 0,
+        "lastResentAt": None,
     }
     assert mail.outbox[0].to == ["guest@example.com"]
     assert settings.FRONTEND_BASE_URL + "/invitations/accept?token=" in mail.outbox[0].body
@@ -55,8 +71,11 @@ def test_duplicate_pending_invitation_or_existing_member_is_409(invite, make_use
     assert invite(email="GUEST@example.com").status_code == 409
     member = invite(email="member@example.com")
     assert member.status_code == 409
-    assert member.json()["error"] == {"code": "conflict", "message": "This address already belongs to an active "
-                                      "member of this company.", "requestId": member["X-Request-ID"]}
+    assert member.json()["error"] == {
+        "code": "conflict",
+        "message": "This address already belongs to an active member of this company.",
+        "requestId": member["X-Request-ID"],
+    }
 
 
 def test_only_admins_invite_and_list(company, invite, client_for, send, make_user):
@@ -67,8 +86,10 @@ def test_only_admins_invite_and_list(company, invite, client_for, send, make_use
     send(guest, "post", f"invitations/{guest_token}/accept")
 
     cid = company["companyId"]
-    assert send(guest, "post", f"companies/{cid}/invitations", {"email": "x@y.co", "role": "company_user"}
-                ).status_code == 403
+    assert (
+        send(guest, "post", f"companies/{cid}/invitations", {"email": "x@y.co", "role": "company_user"}).status_code
+        == 403
+    )
     assert guest.get(f"/api/v1/companies/{cid}/invitations").status_code == 403
 
 
@@ -78,9 +99,13 @@ def test_public_preview(invite, api_client):
     response = api_client.get(f"/api/v1/invitations/{last_token()}")
 
     assert response.status_code == 200
-    assert response.json() == {"companyName": "Acme Events", "invitedEmail": "guest@example.com",
-                               "role": "company_viewer", "status": "pending",
-                               "expiresAt": response.json()["expiresAt"]}
+    assert response.json() == {
+        "companyName": "Acme Events",
+        "invitedEmail": "guest@example.com",
+        "role": "company_viewer",
+        "status": "pending",
+        "expiresAt": response.json()["expiresAt"],
+    }
     assert api_client.get("/api/v1/invitations/not-a-token").status_code == 404
 
 
@@ -88,22 +113,33 @@ def test_anonymous_accept_creates_a_verified_account_and_returns_tokens(invite, 
     invite(role="company_viewer")
     token = last_token()
 
-    response = send(APIClient(), "post", f"invitations/{token}/accept",
-                    {"password": PASSWORD, "firstName": "Gus", "lastName": "Guest"})
+    response = send(
+        APIClient(),
+        "post",
+        f"invitations/{token}/accept",
+        {"password": PASSWORD, "firstName": "Gus", "lastName": "Guest"},
+    )
 
     assert response.status_code == 201
     body = response.json()
     assert set(body) == {"access", "refresh", "membership"}
     assert (body["membership"]["role"], body["membership"]["joinedVia"], body["membership"]["email"]) == (
-        "company_viewer", "invitation", "guest@example.com")
+        "company_viewer",
+        "invitation",
+        "guest@example.com",
+    )
     user = User.objects.get(email="guest@example.com")
     assert user.email_verified_at is not None and user.status.code == "active"
     invitation = UserInvitation.objects.get()
     assert invitation.status.code == "accepted" and invitation.accepted_user == user
     assert AuditRole.objects.filter(user=user, company_id=company["companyId"]).count() == 1
     assert ActivityLog.objects.filter(action="invitation_accepted").count() == 1
-    again = send(APIClient(), "post", f"invitations/{token}/accept",
-                 {"password": PASSWORD, "firstName": "Gus", "lastName": "Guest"})
+    again = send(
+        APIClient(),
+        "post",
+        f"invitations/{token}/accept",
+        {"password": PASSWORD, "firstName": "Gus", "lastName": "Guest"},
+    )
     assert again.status_code == 400 and again.json()["error"]["code"] == "token_invalid"
 
 
@@ -137,8 +173,12 @@ def test_anonymous_accept_for_an_existing_account_asks_to_sign_in(invite, send, 
     make_user("guest@example.com")
     invite()
 
-    response = send(APIClient(), "post", f"invitations/{last_token()}/accept",
-                    {"password": PASSWORD, "firstName": "G", "lastName": "G"})
+    response = send(
+        APIClient(),
+        "post",
+        f"invitations/{last_token()}/accept",
+        {"password": PASSWORD, "firstName": "G", "lastName": "G"},
+    )
 
     assert response.status_code == 409
     assert UserInvitation.objects.get().status.code == "pending"
@@ -149,8 +189,9 @@ def test_decline_then_accept_is_refused(invite, send):
     token = last_token()
 
     declined = send(APIClient(), "post", f"invitations/{token}/decline", {"reason": "Wrong team"})
-    accept = send(APIClient(), "post", f"invitations/{token}/accept",
-                  {"password": PASSWORD, "firstName": "G", "lastName": "G"})
+    accept = send(
+        APIClient(), "post", f"invitations/{token}/accept", {"password": PASSWORD, "firstName": "G", "lastName": "G"}
+    )
 
     assert declined.status_code == 200 and declined.json()["status"] == "declined"
     assert UserInvitation.objects.get().decline_reason == "Wrong team"
@@ -162,15 +203,21 @@ def test_cancel_kills_the_link(invite, auth_client, company, send, user):
     invitation_id = invite().json()["invitationId"]
     token = last_token()
 
-    cancelled = send(auth_client, "post", f"companies/{company['companyId']}/invitations/{invitation_id}/cancel",
-                     {"reason": "Sent to the wrong person"})
+    cancelled = send(
+        auth_client,
+        "post",
+        f"companies/{company['companyId']}/invitations/{invitation_id}/cancel",
+        {"reason": "Sent to the wrong person"},
+    )
 
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     invitation = UserInvitation.objects.get()
     assert invitation.cancelled_by == user and invitation.cancellation_reason == "Sent to the wrong person"
     assert send(APIClient(), "post", f"invitations/{token}/decline").json()["error"]["code"] == "token_invalid"
-    assert send(auth_client, "post", f"companies/{company['companyId']}/invitations/{invitation_id}/cancel"
-                ).status_code == 409
+    assert (
+        send(auth_client, "post", f"companies/{company['companyId']}/invitations/{invitation_id}/cancel").status_code
+        == 409
+    )
 
 
 def test_expiry_is_computed_on_read_and_refuses_acceptance(invite, auth_client, company, send):
@@ -179,8 +226,9 @@ def test_expiry_is_computed_on_read_and_refuses_acceptance(invite, auth_client, 
     UserInvitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
     listed = auth_client.get(f"/api/v1/companies/{company['companyId']}/invitations").json()
-    response = send(APIClient(), "post", f"invitations/{token}/accept",
-                    {"password": PASSWORD, "firstName": "G", "lastName": "G"})
+    response = send(
+        APIClient(), "post", f"invitations/{token}/accept", {"password": PASSWORD, "firstName": "G", "lastName": "G"}
+    )
 
     assert listed[0]["status"] == "expired"
     assert response.status_code == 400 and response.json()["error"]["code"] == "token_expired"
@@ -222,8 +270,10 @@ def test_resend_respects_the_cooldown_and_the_limit(invite, auth_client, company
     assert UserInvitation.objects.get().resend_count == 0
 
     for expected in (1, 2, 3):
-        UserInvitation.objects.update(invited_at=timezone.now() - timedelta(hours=1),
-                                      last_resent_at=timezone.now() - timedelta(minutes=15, seconds=1))
+        UserInvitation.objects.update(
+            invited_at=timezone.now() - timedelta(hours=1),
+            last_resent_at=timezone.now() - timedelta(minutes=15, seconds=1),
+        )
         assert send(auth_client, "post", path).json()["resendCount"] == expected
     UserInvitation.objects.update(last_resent_at=timezone.now() - timedelta(hours=1))
     over = send(auth_client, "post", path)
@@ -239,10 +289,18 @@ def test_cooldown_boundary(invite, company, user):
     invite()
     invitation = UserInvitation.objects.get()
     with pytest.raises(Throttled):
-        invitation_resend(company=invitation.company, invitation_id=invitation.pk, actor=user,
-                          now=invitation.invited_at + timedelta(minutes=15) - timedelta(seconds=1))
-    invitation_resend(company=invitation.company, invitation_id=invitation.pk, actor=user,
-                      now=invitation.invited_at + timedelta(minutes=15))
+        invitation_resend(
+            company=invitation.company,
+            invitation_id=invitation.pk,
+            actor=user,
+            now=invitation.invited_at + timedelta(minutes=15) - timedelta(seconds=1),
+        )
+    invitation_resend(
+        company=invitation.company,
+        invitation_id=invitation.pk,
+        actor=user,
+        now=invitation.invited_at + timedelta(minutes=15),
+    )
 
 
 def test_list_filters_by_status(invite, auth_client, company, send):
@@ -256,8 +314,7 @@ def test_list_filters_by_status(invite, auth_client, company, send):
 
 
 @pytest.mark.parametrize("rows", [1, 50])
-def test_invitation_list_runs_a_fixed_number_of_queries(invite, auth_client, company, rows,
-                                                        django_assert_num_queries):
+def test_invitation_list_runs_a_fixed_number_of_queries(invite, auth_client, company, rows, django_assert_num_queries):
     for n in range(rows):
         invite(email=f"guest{n}@example.com")
     auth_client.get(f"/api/v1/companies/{company['companyId']}/invitations")

@@ -11,12 +11,15 @@ BEYOND = [2**31, 10**30]  # just past a 32-bit id; past SQLite's 64-bit integer
 
 
 @pytest.mark.parametrize("number", BEYOND)
-@pytest.mark.parametrize("method, path", [
-    ("get", "companies/{n}"),
-    ("get", "companies/{n}/members"),
-    ("patch", "companies/{company}/members/{n}"),
-    ("post", "companies/{company}/invitations/{n}/cancel"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "companies/{n}"),
+        ("get", "companies/{n}/members"),
+        ("patch", "companies/{company}/members/{n}"),
+        ("post", "companies/{company}/invitations/{n}/cancel"),
+    ],
+)
 def test_an_id_beyond_the_id_range_is_a_json_404(auth_client, company, method, path, number):
     url = "/api/v1/" + path.format(n=number, company=company["companyId"])
 

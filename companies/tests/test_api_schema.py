@@ -41,8 +41,9 @@ def test_a_second_invitation_to_one_address_is_a_documented_409(invite):
 def test_a_resend_within_the_cooldown_is_a_documented_429(auth_client, company, invite, send):
     invitation = invite().json()
 
-    response = send(auth_client, "post", f"companies/{company['companyId']}/invitations/"
-                                         f"{invitation['invitationId']}/resend")
+    response = send(
+        auth_client, "post", f"companies/{company['companyId']}/invitations/{invitation['invitationId']}/resend"
+    )
 
     assert response.status_code == status.HTTP_429_TOO_MANY_REQUESTS
     assert_documented(response)

@@ -15,8 +15,14 @@ MESSAGE_ABN_TAKEN = "A company with this ABN already exists."
 
 
 def _abn_taken(response):
-    return {"error": {"code": "conflict", "message": MESSAGE_ABN_TAKEN, "fields": {"abn": [MESSAGE_ABN_TAKEN]},
-                      "requestId": response["X-Request-ID"]}}
+    return {
+        "error": {
+            "code": "conflict",
+            "message": MESSAGE_ABN_TAKEN,
+            "fields": {"abn": [MESSAGE_ABN_TAKEN]},
+            "requestId": response["X-Request-ID"],
+        }
+    }
 
 
 def _company_with_abn(abn=ABN, name="First Co"):
@@ -26,25 +32,57 @@ def _company_with_abn(abn=ABN, name="First Co"):
 def test_create_keeps_every_field_it_is_given(auth_client, send, settings):
     settings.ABR_BASE_URL = "http://127.0.0.1:9/"  # ABR unreachable: the fields given are kept as given
     body = {
-        "companyName": "Acme Events", "countryCode": "au", "acn": "004 085 616", "industryCode": "c",
-        "phone": "0412 345 678", "email": "hello@acme.example", "website": "https://acme.example",
-        "suburb": "Sydney", "stateCode": "NSW",
-        "postalCode": "2000", "customDisplayName": "Acme", "displayNameSource": "custom",
+        "companyName": "Acme Events",
+        "countryCode": "au",
+        "acn": "004 085 616",
+        "industryCode": "c",
+        "phone": "0412 345 678",
+        "email": "hello@acme.example",
+        "website": "https://acme.example",
+        "suburb": "Sydney",
+        "stateCode": "NSW",
+        "postalCode": "2000",
+        "customDisplayName": "Acme",
+        "displayNameSource": "custom",
     }
 
     response = send(auth_client, "post", "companies", body)
 
     assert response.status_code == 201
     created = response.json()
-    assert {key: created[key] for key in (
-        "companyName", "displayName", "countryCode", "acn", "industryCode", "phone", "email", "website",
-        "suburb", "stateCode", "postalCode", "customDisplayName",
-        "displayNameSource", "role",
-    )} == {
-        "companyName": "Acme Events", "displayName": "Acme", "countryCode": "AU", "acn": "004085616",
-        "industryCode": "C", "phone": "0412 345 678", "email": "hello@acme.example",
-        "website": "https://acme.example", "suburb": "Sydney", "stateCode": "NSW", "postalCode": "2000", "customDisplayName": "Acme",
-        "displayNameSource": "custom", "role": "company_admin",
+    assert {
+        key: created[key]
+        for key in (
+            "companyName",
+            "displayName",
+            "countryCode",
+            "acn",
+            "industryCode",
+            "phone",
+            "email",
+            "website",
+            "suburb",
+            "stateCode",
+            "postalCode",
+            "customDisplayName",
+            "displayNameSource",
+            "role",
+        )
+    } == {
+        "companyName": "Acme Events",
+        "displayName": "Acme",
+        "countryCode": "AU",
+        "acn": "004085616",
+        "industryCode": "C",
+        "phone": "0412 345 678",
+        "email": "hello@acme.example",
+        "website": "https://acme.example",
+        "suburb": "Sydney",
+        "stateCode": "NSW",
+        "postalCode": "2000",
+        "customDisplayName": "Acme",
+        "displayNameSource": "custom",
+        "role": "company_admin",
     }
     read = auth_client.get(f"/api/v1/companies/{created['companyId']}").json()
     assert read == created
@@ -59,15 +97,17 @@ def test_an_unknown_or_inactive_industry_is_refused(auth_client, send, code):
 
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
-        "industryCode": ["Choose an industry code from /api/v1/reference/industries."]}
+        "industryCode": ["Choose an industry code from /api/v1/reference/industries."]
+    }
     assert not Company.objects.exists()
 
 
 def test_a_taken_abn_is_refused_before_the_abr_is_asked(auth_client, send, fake_abr):
     _company_with_abn()
 
-    response = send(auth_client, "post", "companies", {"companyName": "Second Co", "countryCode": "AU",
-                                                       "abn": "51 824 753 556"})
+    response = send(
+        auth_client, "post", "companies", {"companyName": "Second Co", "countryCode": "AU", "abn": "51 824 753 556"}
+    )
 
     assert response.status_code == 409
     assert response.json() == _abn_taken(response)
@@ -121,6 +161,8 @@ def test_two_companies_created_at_once_with_one_abn_make_one(make_user, fake_abr
     outcomes = run_together(create, creators)
 
     assert Counter(map(str, outcomes)) == {
-        "ok": 1, str(("conflict", MESSAGE_ABN_TAKEN, {"abn": [MESSAGE_ABN_TAKEN]})): 1}
+        "ok": 1,
+        str(("conflict", MESSAGE_ABN_TAKEN, {"abn": [MESSAGE_ABN_TAKEN]})): 1,
+    }
     assert Company.objects.filter(abn=ABN).count() == 1
     assert UserCompany.objects.count() == 1

@@ -31,8 +31,11 @@ def test_twenty_concurrent_accepts_make_exactly_one_membership(invitation):
     token = invitation_token_rotate(invitation=invitation)
 
     outcomes = run_together(
-        lambda n: outcome(lambda: invitation_accept(token=token, user=None, password="Race-condition-pass-1",
-                                                     first_name="G", last_name=str(n))),
+        lambda n: outcome(
+            lambda: invitation_accept(
+                token=token, user=None, password="Race-condition-pass-1", first_name="G", last_name=str(n)
+            )
+        ),
         range(20),
     )
 
@@ -49,8 +52,9 @@ def test_ten_concurrent_resends_never_exceed_the_limit(invitation):
     later = timezone.now() + timedelta(hours=1)  # past the cooldown of the first send
 
     outcomes = run_together(
-        lambda n: outcome(lambda: invitation_resend(company=company, invitation_id=invitation.pk, actor=admin,
-                                                     now=later)),
+        lambda n: outcome(
+            lambda: invitation_resend(company=company, invitation_id=invitation.pk, actor=admin, now=later)
+        ),
         range(10),
     )
 

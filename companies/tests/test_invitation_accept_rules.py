@@ -31,8 +31,9 @@ def invite(auth_client, company, send):
     """Invite an address to Acme Events as its admin; return the emailed link's token."""
 
     def do(email="guest@example.com", role="company_user"):
-        response = send(auth_client, "post", f"companies/{company['companyId']}/invitations",
-                        {"email": email, "role": role})
+        response = send(
+            auth_client, "post", f"companies/{company['companyId']}/invitations", {"email": email, "role": role}
+        )
         assert response.status_code == 201, response.content
         return link_token(mail.outbox[-1])
 
@@ -49,11 +50,18 @@ def _error(response, code, message, fields=None):
 def _membership_body(membership):
     membership.refresh_from_db()
     return {
-        "userCompanyId": membership.pk, "userId": membership.user_id, "email": membership.user.email,
-        "firstName": membership.user.first_name, "lastName": membership.user.last_name,
-        "role": membership.role.code, "status": membership.status.code, "joinedVia": membership.joined_via.code,
-        "joinedDate": membership.joined_date.isoformat().replace("+00:00", "Z"), "isPrimary": membership.is_primary,
-        "removedDate": None, "removalReason": "",
+        "userCompanyId": membership.pk,
+        "userId": membership.user_id,
+        "email": membership.user.email,
+        "firstName": membership.user.first_name,
+        "lastName": membership.user.last_name,
+        "role": membership.role.code,
+        "status": membership.status.code,
+        "joinedVia": membership.joined_via.code,
+        "joinedDate": membership.joined_date.isoformat().replace("+00:00", "Z"),
+        "isPrimary": membership.is_primary,
+        "removedDate": None,
+        "removalReason": "",
     }
 
 
@@ -106,8 +114,9 @@ def test_an_account_that_already_exists_must_sign_in_to_accept(invite, make_user
     response = send(APIClient(), "post", f"invitations/{token}/accept", body)
 
     assert response.status_code == 409
-    assert response.json() == _error(response, "conflict",
-                                     "An account exists for this address: sign in as it to accept.")
+    assert response.json() == _error(
+        response, "conflict", "An account exists for this address: sign in as it to accept."
+    )
     assert User.objects.filter(email="guest@example.com").count() == 1
     _nothing_joined()
 
@@ -127,7 +136,10 @@ def test_each_link_opens_only_its_own_invitation(invite, send):
     assert accepted.status_code == 201
     assert accepted.json()["membership"]["email"] == "second@example.com"
     assert dict(UserInvitation.objects.values_list("invited_email", "status__code")) == {
-        "first@example.com": "pending", "second@example.com": "accepted", "third@example.com": "pending"}
+        "first@example.com": "pending",
+        "second@example.com": "accepted",
+        "third@example.com": "pending",
+    }
     assert list(User.objects.filter(first_name="Gus").values_list("email", flat=True)) == ["second@example.com"]
 
 
@@ -138,12 +150,18 @@ def test_cancelling_one_invitation_leaves_the_other_links_working(invite, auth_c
     cancelled = send(auth_client, "post", f"companies/{company['companyId']}/invitations/{middle.pk}/cancel")
 
     assert (cancelled.status_code, cancelled.json()["invitedEmail"], cancelled.json()["status"]) == (
-        200, "guest1@example.com", "cancelled")
+        200,
+        "guest1@example.com",
+        "cancelled",
+    )
     assert send(APIClient(), "post", f"invitations/{tokens[1]}/accept", NEW_ACCOUNT).status_code == 400
     assert send(APIClient(), "post", f"invitations/{tokens[0]}/accept", NEW_ACCOUNT).status_code == 201
     assert send(APIClient(), "post", f"invitations/{tokens[2]}/accept", NEW_ACCOUNT).status_code == 201
     assert dict(UserInvitation.objects.values_list("invited_email", "status__code")) == {
-        "guest0@example.com": "accepted", "guest1@example.com": "cancelled", "guest2@example.com": "accepted"}
+        "guest0@example.com": "accepted",
+        "guest1@example.com": "cancelled",
+        "guest2@example.com": "accepted",
+    }
 
 
 def test_the_public_preview_reads_the_invitation_in_one_query(invite, django_assert_num_queries):
@@ -153,9 +171,13 @@ def test_the_public_preview_reads_the_invitation_in_one_query(invite, django_ass
     with django_assert_num_queries(1):
         response = anonymous.get(f"/api/v1/invitations/{token}")
 
-    assert response.json() == {"companyName": "Acme Events", "invitedEmail": "guest@example.com",
-                               "role": "company_viewer", "status": "pending",
-                               "expiresAt": response.json()["expiresAt"]}
+    assert response.json() == {
+        "companyName": "Acme Events",
+        "invitedEmail": "guest@example.com",
+        "role": "company_viewer",
+        "status": "pending",
+        "expiresAt": response.json()["expiresAt"],
+    }
 
 
 # Until when (an instant a request cannot choose, so through the services with their ``now``) ---
@@ -169,8 +191,7 @@ def test_the_exact_expiry_instant_already_counts_as_expired(invite):
     assert effective_status(invitation, at_expiry) == "expired"
     assert effective_status(invitation, at_expiry - timedelta(microseconds=1)) == "pending"
     with pytest.raises(TokenExpired):
-        invitation_accept(token=token, user=None, password=PASSWORD, first_name="Gus", last_name="Guest",
-                          now=at_expiry)
+        invitation_accept(token=token, user=None, password=PASSWORD, first_name="Gus", last_name="Guest", now=at_expiry)
     with pytest.raises(TokenExpired):
         invitation_decline(token=token, now=at_expiry)
     assert not User.objects.filter(email="guest@example.com").exists()
@@ -181,11 +202,15 @@ def test_the_last_instant_before_expiry_still_accepts(invite):
     token = invite()
     just_before = UserInvitation.objects.get().expires_at - timedelta(microseconds=1)
 
-    membership, tokens = invitation_accept(token=token, user=None, password=PASSWORD, first_name="Gus",
-                                           last_name="Guest", now=just_before)
+    membership, tokens = invitation_accept(
+        token=token, user=None, password=PASSWORD, first_name="Gus", last_name="Guest", now=just_before
+    )
 
-    assert (membership.status.code, membership.joined_date, set(tokens)) == ("active", just_before,
-                                                                             {"access", "refresh"})
+    assert (membership.status.code, membership.joined_date, set(tokens)) == (
+        "active",
+        just_before,
+        {"access", "refresh"},
+    )
     invitation = UserInvitation.objects.get()
     assert (invitation.status.code, invitation.accepted_at) == ("accepted", just_before)
 
@@ -255,8 +280,9 @@ def test_accepting_while_already_an_active_member_is_409_and_changes_nothing(
     response = send(client_for("guest@example.com"), "post", f"invitations/{token}/accept")
 
     assert response.status_code == 409
-    assert response.json() == _error(response, "conflict",
-                                     "This address already belongs to an active member of this company.")
+    assert response.json() == _error(
+        response, "conflict", "This address already belongs to an active member of this company."
+    )
     membership.refresh_from_db()
     assert (membership.role.code, membership.joined_via.code) == ("company_viewer", "invitation")
     assert UserInvitation.objects.get().status.code == "pending"
@@ -269,8 +295,10 @@ def test_a_removed_member_who_accepts_is_reinstated_on_the_same_row(
     cid = company["companyId"]
     old = add_member(cid, "guest@example.com", role="company_admin", is_primary=True)
     guest = client_for("guest@example.com")
-    assert send(auth_client, "delete", f"companies/{cid}/members/{old.pk}", {"reason": "contract ended"}
-                ).status_code == 200
+    assert (
+        send(auth_client, "delete", f"companies/{cid}/members/{old.pk}", {"reason": "contract ended"}).status_code
+        == 200
+    )
     token = invite(role="company_viewer")
 
     response = send(guest, "post", f"invitations/{token}/accept")
@@ -280,12 +308,23 @@ def test_a_removed_member_who_accepts_is_reinstated_on_the_same_row(
     membership = UserCompany.objects.get(pk=old.pk)
     assert response.json() == {"membership": _membership_body(membership)}
     assert (membership.role.code, membership.status.code, membership.joined_via.code, membership.is_primary) == (
-        "company_viewer", "active", "invitation", True)
+        "company_viewer",
+        "active",
+        "invitation",
+        True,
+    )
     assert (membership.removed_date, membership.removed_by, membership.removal_reason, membership.is_deleted) == (
-        None, None, "", False)
+        None,
+        None,
+        "",
+        False,
+    )
     invitation = UserInvitation.objects.get()
     assert (membership.invited_by, membership.updated_by, membership.joined_date) == (
-        user, old.user, invitation.accepted_at)
+        user,
+        old.user,
+        invitation.accepted_at,
+    )
     assert guest.get(f"/api/v1/companies/{cid}").json()["role"] == "company_viewer"
 
 
@@ -315,7 +354,10 @@ def test_a_signed_in_invitee_with_another_company_joins_without_it_becoming_prim
     membership = UserCompany.objects.get(user__email="guest@example.com", company__company_name="Acme Events")
     assert response.json() == {"membership": _membership_body(membership)}
     assert (membership.is_primary, membership.role.code, membership.created_by.email) == (
-        False, "company_viewer", "guest@example.com")
+        False,
+        "company_viewer",
+        "guest@example.com",
+    )
     assert UserCompany.objects.get(user__email="guest@example.com", company__company_name="Guest Co").is_primary
 
 
@@ -348,7 +390,11 @@ def test_an_accepted_invitation_can_no_longer_be_resent_cancelled_or_given_a_new
         invitation_token_rotate(invitation=invitation)
     after = UserInvitation.objects.get()
     assert (after.status.code, after.token_hash, after.resend_count, after.cancelled_at) == (
-        "accepted", invitation.token_hash, 0, None)
+        "accepted",
+        invitation.token_hash,
+        0,
+        None,
+    )
 
 
 # A new account -------------------------------------------------------------------------------
@@ -370,11 +416,23 @@ def test_an_anonymous_invitee_gets_a_verified_account_that_signs_in_with_its_pas
     body = response.json()
     assert body["membership"] == _membership_body(membership)
     assert (membership.role.code, membership.is_primary, membership.invited_by, membership.created_by) == (
-        "company_viewer", True, user, guest)
+        "company_viewer",
+        True,
+        user,
+        guest,
+    )
     assert (guest.first_name, guest.last_name, guest.status.code, guest.user_role.code) == (
-        "Gus", "Guest", "active", "company_user")
+        "Gus",
+        "Guest",
+        "active",
+        "company_user",
+    )
     assert (guest.email_verified_at, guest.last_password_change, guest.last_login, membership.joined_date) == (
-        now, now, now, now)
+        now,
+        now,
+        now,
+        now,
+    )
     assert (invitation.status.code, invitation.accepted_user, invitation.updated_by) == ("accepted", guest, guest)
     # The returned tokens and the chosen password both work.
     me = APIClient()
@@ -386,22 +444,44 @@ def test_an_anonymous_invitee_gets_a_verified_account_that_signs_in_with_its_pas
     created = AuditUser.objects.get(user_id=guest.pk, operation="insert")
     assert (created.changed_by_id, created.new_values["Email"]) == (guest.pk, "guest@example.com")
     change = AuditRole.objects.get(user_id=guest.pk)
-    assert (change.company_id, change.role_scope, change.old_role_id, change.new_role_id, change.changed_by_id,
-            change.reason) == (cid, "company", None, UserCompanyRole.objects.get(code="company_viewer").pk, guest.pk,
-                               "accepted an invitation")
+    assert (
+        change.company_id,
+        change.role_scope,
+        change.old_role_id,
+        change.new_role_id,
+        change.changed_by_id,
+        change.reason,
+    ) == (
+        cid,
+        "company",
+        None,
+        UserCompanyRole.objects.get(code="company_viewer").pk,
+        guest.pk,
+        "accepted an invitation",
+    )
     log = ActivityLog.objects.get(action="invitation_accepted")
     assert (log.user_id, log.company_id, log.entity_type, log.entity_id, log.new_values) == (
-        guest.pk, cid, "UserInvitation", str(invitation.pk), {"membership": membership.pk})
+        guest.pk,
+        cid,
+        "UserInvitation",
+        str(invitation.pk),
+        {"membership": membership.pk},
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
-        ({}, {"password": ["Required to create your account."], "firstName": ["Required to create your account."],
-              "lastName": ["Required to create your account."]}),
+        (
+            {},
+            {
+                "password": ["Required to create your account."],
+                "firstName": ["Required to create your account."],
+                "lastName": ["Required to create your account."],
+            },
+        ),
         ({"password": PASSWORD, "firstName": "Gus"}, {"lastName": ["Required to create your account."]}),
-        ({"password": PASSWORD, "firstName": "", "lastName": "Guest"},
-         {"firstName": ["This field may not be blank."]}),
+        ({"password": PASSWORD, "firstName": "", "lastName": "Guest"}, {"firstName": ["This field may not be blank."]}),
         ({"firstName": "Gus", "lastName": "Guest"}, {"password": ["Required to create your account."]}),
     ],
 )
@@ -429,12 +509,17 @@ def test_an_anonymous_invitee_must_give_a_password_and_both_names(invite, send, 
 def test_an_anonymous_invitees_password_must_follow_the_password_rules(invite, send, password, first_name, messages):
     token = invite()
 
-    response = send(APIClient(), "post", f"invitations/{token}/accept",
-                    {"password": password, "firstName": first_name, "lastName": "Guest"})
+    response = send(
+        APIClient(),
+        "post",
+        f"invitations/{token}/accept",
+        {"password": password, "firstName": first_name, "lastName": "Guest"},
+    )
 
     assert response.status_code == 400
-    assert response.json() == _error(response, "validation_error", "The request has invalid fields.",
-                                     {"password": messages})
+    assert response.json() == _error(
+        response, "validation_error", "The request has invalid fields.", {"password": messages}
+    )
     assert not User.objects.filter(email="guest@example.com").exists()
     _nothing_joined()
 

@@ -106,15 +106,29 @@ def test_one_of_two_admins_can_be_removed_and_then_the_other_is_the_last(
     removed = send(auth_client, "delete", f"companies/{cid}/members/{second.pk}", {"reason": "moved on"})
 
     assert removed.status_code == 200
-    assert (removed.json()["userCompanyId"], removed.json()["role"], removed.json()["status"],
-            removed.json()["removalReason"]) == (second.pk, "company_admin", "removed", "moved on")
+    assert (
+        removed.json()["userCompanyId"],
+        removed.json()["role"],
+        removed.json()["status"],
+        removed.json()["removalReason"],
+    ) == (second.pk, "company_admin", "removed", "moved on")
     second.refresh_from_db()
     assert (second.status.code, second.removed_by, second.updated_by, second.removal_reason) == (
-        "removed", user, user, "moved on")
+        "removed",
+        user,
+        user,
+        "moved on",
+    )
     assert second.removed_date is not None and not second.is_deleted
     log = ActivityLog.objects.get(action="member_removed")
     assert (log.user_id, log.company_id, log.entity_type, log.entity_id, log.description, log.new_values) == (
-        user.pk, cid, "UserCompany", str(second.pk), "moved on", {"userId": second.user_id, "reason": "moved on"})
+        user.pk,
+        cid,
+        "UserCompany",
+        str(second.pk),
+        "moved on",
+        {"userId": second.user_id, "reason": "moved on"},
+    )
     # The removed admin no longer counts: the remaining one is now the last.
     demote, remove = _try_to_demote_and_remove(auth_client, send, cid, own)
     assert (demote.status_code, remove.status_code) == (409, 409)
@@ -127,15 +141,20 @@ def test_one_of_two_admins_can_be_demoted_and_then_the_other_is_the_last(
     cid = company["companyId"]
     second = add_member(cid, "second@example.com", role="company_admin")
 
-    demoted = send(client_for("second@example.com"), "patch", f"companies/{cid}/members/{own.pk}",
-                   {"role": "company_viewer", "reason": "handing over"})
+    demoted = send(
+        client_for("second@example.com"),
+        "patch",
+        f"companies/{cid}/members/{own.pk}",
+        {"role": "company_viewer", "reason": "handing over"},
+    )
 
     assert (demoted.status_code, demoted.json()["role"]) == (200, "company_viewer")
     own.refresh_from_db()
     assert (own.role.code, own.updated_by) == ("company_viewer", second.user)
     # The former admin may no longer act; the new one is now the last and cannot step down.
-    assert send(auth_client, "patch", f"companies/{cid}/members/{second.pk}", {"role": "company_user"}
-                ).status_code == 403
+    assert (
+        send(auth_client, "patch", f"companies/{cid}/members/{second.pk}", {"role": "company_user"}).status_code == 403
+    )
     demote, remove = _try_to_demote_and_remove(client_for("second@example.com"), send, cid, second)
     assert demote.json() == _conflict(demote)
     assert remove.json() == _conflict(remove)
@@ -148,22 +167,40 @@ def test_the_only_admin_changes_another_members_role_with_an_audit_trail(
     cid = company["companyId"]
     member = add_member(cid, "user@example.com", role="company_user")
 
-    response = send(auth_client, "patch", f"companies/{cid}/members/{member.pk}",
-                    {"role": "company_viewer", "reason": "read only now"})
+    response = send(
+        auth_client,
+        "patch",
+        f"companies/{cid}/members/{member.pk}",
+        {"role": "company_viewer", "reason": "read only now"},
+    )
 
     assert response.status_code == 200
-    assert (response.json()["userCompanyId"], response.json()["email"], response.json()["role"],
-            response.json()["status"]) == (member.pk, "user@example.com", "company_viewer", "active")
+    assert (
+        response.json()["userCompanyId"],
+        response.json()["email"],
+        response.json()["role"],
+        response.json()["status"],
+    ) == (member.pk, "user@example.com", "company_viewer", "active")
     member.refresh_from_db()
     assert (member.role.code, member.updated_by) == ("company_viewer", user)
     change = AuditRole.objects.get(user_id=member.user_id)
-    assert (change.company_id, change.role_scope, change.old_role_id, change.new_role_id, change.changed_by_id,
-            change.reason) == (cid, "company", _role("company_user"), _role("company_viewer"), user.pk,
-                               "read only now")
+    assert (
+        change.company_id,
+        change.role_scope,
+        change.old_role_id,
+        change.new_role_id,
+        change.changed_by_id,
+        change.reason,
+    ) == (cid, "company", _role("company_user"), _role("company_viewer"), user.pk, "read only now")
     log = ActivityLog.objects.get(action="member_role_changed")
     assert (log.user_id, log.company_id, log.entity_type, log.entity_id, log.old_values, log.new_values) == (
-        user.pk, cid, "UserCompany", str(member.pk), {"roleId": _role("company_user")},
-        {"roleId": _role("company_viewer"), "role": "company_viewer"})
+        user.pk,
+        cid,
+        "UserCompany",
+        str(member.pk),
+        {"roleId": _role("company_user")},
+        {"roleId": _role("company_viewer"), "role": "company_viewer"},
+    )
     _assert_still_the_admin(own)
 
 
@@ -194,11 +231,15 @@ def test_giving_the_last_admin_the_role_they_have_changes_and_records_nothing(au
     cid = company["companyId"]
     before = (AuditRole.objects.count(), ActivityLog.objects.count())
 
-    response = send(auth_client, "patch", f"companies/{cid}/members/{own.pk}",
-                    {"role": "company_admin", "reason": "no-op"})
+    response = send(
+        auth_client, "patch", f"companies/{cid}/members/{own.pk}", {"role": "company_admin", "reason": "no-op"}
+    )
 
     assert (response.status_code, response.json()["role"], response.json()["userCompanyId"]) == (
-        200, "company_admin", own.pk)
+        200,
+        "company_admin",
+        own.pk,
+    )
     assert (AuditRole.objects.count(), ActivityLog.objects.count()) == before
     _assert_still_the_admin(own)
 
@@ -214,7 +255,8 @@ def test_an_unknown_or_inactive_role_is_refused_naming_the_active_ones(auth_clie
 
     assert unknown.status_code == inactive.status_code == 400
     assert unknown.json()["error"]["fields"] == {
-        "role": ["Choose one of: company_admin, company_user, company_viewer."]}
+        "role": ["Choose one of: company_admin, company_user, company_viewer."]
+    }
     assert inactive.json()["error"]["fields"] == {"role": ["Choose one of: company_admin, company_user."]}
     member.refresh_from_db()
     assert member.role.code == "company_user"
@@ -233,15 +275,19 @@ def ten_admins(make_user):
     company = company_create(creator=founder, company_name="Race Co", country_code="AU")
     for n in range(9):
         UserCompany.objects.create(
-            user=make_user(f"admin{n}@example.com"), company=company, role_id=_role("company_admin"),
-            status=UserCompanyStatus.objects.get(code="active"), joined_via=JoinedVia.objects.get(code="invitation"),
+            user=make_user(f"admin{n}@example.com"),
+            company=company,
+            role_id=_role("company_admin"),
+            status=UserCompanyStatus.objects.get(code="active"),
+            joined_via=JoinedVia.objects.get(code="invitation"),
         )
     return company, list(UserCompany.objects.filter(company=company).select_related("user"))
 
 
 def _active_admins(company):
-    return UserCompany.objects.filter(company=company, is_deleted=False, status__code="active",
-                                      role__code="company_admin").count()
+    return UserCompany.objects.filter(
+        company=company, is_deleted=False, status__code="active", role__code="company_admin"
+    ).count()
 
 
 @pytest.mark.postgres
@@ -270,7 +316,8 @@ def test_ten_admins_removing_themselves_at_once_leave_exactly_one(ten_admins):
     company, memberships = ten_admins
 
     outcomes = run_together(
-        lambda m: outcome(lambda: member_remove(membership=m, actor=m.user, reason="left")), memberships,
+        lambda m: outcome(lambda: member_remove(membership=m, actor=m.user, reason="left")),
+        memberships,
     )
 
     assert Counter(outcomes) == {"ok": 9, "conflict": 1}

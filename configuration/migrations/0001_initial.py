@@ -7,64 +7,151 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
         ("database", "0001_schemas"),
-        ('reference', '0001_initial'),
+        ("reference", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AppSetting',
+            name="AppSetting",
             fields=[
-                ('created_date', models.DateTimeField(db_column='CreatedDate', default=django.utils.timezone.now, editable=False)),
-                ('updated_date', models.DateTimeField(auto_now=True, db_column='UpdatedDate')),
-                ('id', models.AutoField(db_column='AppSettingID', primary_key=True, serialize=False)),
-                ('setting_key', models.CharField(db_column='SettingKey', max_length=100)),
-                ('setting_value', models.TextField(db_column='SettingValue')),
-                ('default_value', models.TextField(db_column='DefaultValue')),
-                ('description', models.CharField(blank=True, db_column='Description', default='', max_length=500)),
-                ('min_value', models.DecimalField(blank=True, db_column='MinValue', decimal_places=4, max_digits=18, null=True)),
-                ('max_value', models.DecimalField(blank=True, db_column='MaxValue', decimal_places=4, max_digits=18, null=True)),
-                ('is_editable', models.BooleanField(db_column='IsEditable', default=True)),
-                ('is_sensitive', models.BooleanField(db_column='IsSensitive', default=False)),
-                ('sort_order', models.IntegerField(db_column='SortOrder', default=0)),
-                ('category', models.ForeignKey(db_column='SettingCategoryID', on_delete=django.db.models.deletion.PROTECT, to='reference.settingcategory')),
-                ('created_by', models.ForeignKey(blank=True, db_column='CreatedBy', editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('setting_type', models.ForeignKey(db_column='SettingTypeID', on_delete=django.db.models.deletion.PROTECT, to='reference.settingtype')),
-                ('updated_by', models.ForeignKey(blank=True, db_column='UpdatedBy', editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "created_date",
+                    models.DateTimeField(db_column="CreatedDate", default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_date", models.DateTimeField(auto_now=True, db_column="UpdatedDate")),
+                ("id", models.AutoField(db_column="AppSettingID", primary_key=True, serialize=False)),
+                ("setting_key", models.CharField(db_column="SettingKey", max_length=100)),
+                ("setting_value", models.TextField(db_column="SettingValue")),
+                ("default_value", models.TextField(db_column="DefaultValue")),
+                ("description", models.CharField(blank=True, db_column="Description", default="", max_length=500)),
+                (
+                    "min_value",
+                    models.DecimalField(blank=True, db_column="MinValue", decimal_places=4, max_digits=18, null=True),
+                ),
+                (
+                    "max_value",
+                    models.DecimalField(blank=True, db_column="MaxValue", decimal_places=4, max_digits=18, null=True),
+                ),
+                ("is_editable", models.BooleanField(db_column="IsEditable", default=True)),
+                ("is_sensitive", models.BooleanField(db_column="IsSensitive", default=False)),
+                ("sort_order", models.IntegerField(db_column="SortOrder", default=0)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        db_column="SettingCategoryID",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="reference.settingcategory",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="CreatedBy",
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "setting_type",
+                    models.ForeignKey(
+                        db_column="SettingTypeID",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="reference.settingtype",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="UpdatedBy",
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'config.AppSetting',
-                'ordering': ['category__sort_order', 'sort_order', 'setting_key'],
-                'constraints': [models.UniqueConstraint(fields=('setting_key',), name='UQ_AppSetting_SettingKey')],
+                "db_table": "config.AppSetting",
+                "ordering": ["category__sort_order", "sort_order", "setting_key"],
+                "constraints": [models.UniqueConstraint(fields=("setting_key",), name="UQ_AppSetting_SettingKey")],
             },
         ),
         migrations.CreateModel(
-            name='ValidationRule',
+            name="ValidationRule",
             fields=[
-                ('created_date', models.DateTimeField(db_column='CreatedDate', default=django.utils.timezone.now, editable=False)),
-                ('updated_date', models.DateTimeField(auto_now=True, db_column='UpdatedDate')),
-                ('id', models.AutoField(db_column='ValidationRuleID', primary_key=True, serialize=False)),
-                ('rule_name', models.CharField(db_column='RuleName', max_length=100)),
-                ('validation_pattern', models.CharField(db_column='ValidationPattern', max_length=500)),
-                ('error_message', models.CharField(db_column='ErrorMessage', max_length=255)),
-                ('example_value', models.CharField(blank=True, db_column='ExampleValue', default='', max_length=100)),
-                ('description', models.CharField(blank=True, db_column='Description', default='', max_length=500)),
-                ('is_active', models.BooleanField(db_column='IsActive', default=True)),
-                ('sort_order', models.IntegerField(db_column='SortOrder', default=0)),
-                ('country', models.ForeignKey(db_column='CountryID', db_index=False, on_delete=django.db.models.deletion.PROTECT, to='reference.country')),
-                ('created_by', models.ForeignKey(blank=True, db_column='CreatedBy', editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rule_type', models.ForeignKey(db_column='RuleTypeID', on_delete=django.db.models.deletion.PROTECT, to='reference.ruletype')),
-                ('updated_by', models.ForeignKey(blank=True, db_column='UpdatedBy', editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "created_date",
+                    models.DateTimeField(db_column="CreatedDate", default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_date", models.DateTimeField(auto_now=True, db_column="UpdatedDate")),
+                ("id", models.AutoField(db_column="ValidationRuleID", primary_key=True, serialize=False)),
+                ("rule_name", models.CharField(db_column="RuleName", max_length=100)),
+                ("validation_pattern", models.CharField(db_column="ValidationPattern", max_length=500)),
+                ("error_message", models.CharField(db_column="ErrorMessage", max_length=255)),
+                ("example_value", models.CharField(blank=True, db_column="ExampleValue", default="", max_length=100)),
+                ("description", models.CharField(blank=True, db_column="Description", default="", max_length=500)),
+                ("is_active", models.BooleanField(db_column="IsActive", default=True)),
+                ("sort_order", models.IntegerField(db_column="SortOrder", default=0)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        db_column="CountryID",
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="reference.country",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="CreatedBy",
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rule_type",
+                    models.ForeignKey(
+                        db_column="RuleTypeID", on_delete=django.db.models.deletion.PROTECT, to="reference.ruletype"
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="UpdatedBy",
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'config.ValidationRule',
-                'ordering': ['country__country_code', 'rule_type__sort_order', 'sort_order'],
-                'constraints': [models.UniqueConstraint(fields=('country', 'rule_type', 'rule_name'), name='UQ_ValidationRule_CountryID_RuleTypeID_RuleName')],
+                "db_table": "config.ValidationRule",
+                "ordering": ["country__country_code", "rule_type__sort_order", "sort_order"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("country", "rule_type", "rule_name"),
+                        name="UQ_ValidationRule_CountryID_RuleTypeID_RuleName",
+                    )
+                ],
             },
         ),
     ]

@@ -33,8 +33,11 @@ def save(client, key, value, capture=None):
 @pytest.fixture
 def secret_setting():
     return AppSetting.objects.create(
-        setting_key="email.smtp_password", setting_value="hunter2-secret", default_value="initial-secret",
-        category=SettingCategory.objects.get(code="email"), setting_type=SettingType.objects.get(code="string"),
+        setting_key="email.smtp_password",
+        setting_value="hunter2-secret",
+        default_value="initial-secret",
+        category=SettingCategory.objects.get(code="email"),
+        setting_type=SettingType.objects.get(code="string"),
         is_sensitive=True,
     )
 
@@ -51,11 +54,14 @@ def test_the_list_is_grouped_by_category_with_value_and_default_side_by_side(adm
     assert '<td class="field-rule_display"><span style="white-space: nowrap">integer 1–1440</span></td>' in row
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("fifteen", "Enter a valid integer value: this setting's SettingType is integer."),
-    ("0", services.MESSAGE_BELOW_MIN.format(limit="1")),
-    ("1441", services.MESSAGE_ABOVE_MAX.format(limit="1440")),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("fifteen", "Enter a valid integer value: this setting's SettingType is integer."),
+        ("0", services.MESSAGE_BELOW_MIN.format(limit="1")),
+        ("1441", services.MESSAGE_ABOVE_MAX.format(limit="1440")),
+    ],
+)
 def test_a_bad_value_gets_a_form_error_naming_the_rule(admin_client, value, message):  # noqa: F811
     response = save(admin_client, "auth.access_token_minutes", value)
 
@@ -69,8 +75,11 @@ def test_a_bad_value_gets_a_form_error_naming_the_rule(admin_client, value, mess
 def test_a_json_setting_must_be_json(admin_client):  # noqa: F811
     response = save(admin_client, "security.rate_limits", '{"login": ')
 
-    assert response.context["adminform"].form.errors["setting_value"][0].startswith(
-        "Enter a valid json value: this setting's SettingType is json.")
+    assert (
+        response.context["adminform"]
+        .form.errors["setting_value"][0]
+        .startswith("Enter a valid json value: this setting's SettingType is json.")
+    )
 
 
 def test_a_saved_change_is_live_at_once_and_recorded(admin_client, system_admin, django_capture_on_commit_callbacks):  # noqa: F811
@@ -114,8 +123,11 @@ def test_each_setting_page_shows_its_change_history(admin_client, system_admin):
 
     body = admin_client.get(change_url("auth.access_token_minutes")).content.decode()
 
-    rows = re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>setting changed</td><td><code>(\d+)</code></td>"
-                      r"<td><code>(\d+)</code></td></tr>", body)
+    rows = re.findall(
+        r"<tr><td>[^<]+</td><td>([^<]+)</td><td>setting changed</td><td><code>(\d+)</code></td>"
+        r"<td><code>(\d+)</code></td></tr>",
+        body,
+    )
     assert rows == [(system_admin.email, "30", "45"), (system_admin.email, "15", "30")]
 
 
@@ -154,8 +166,9 @@ def test_reset_to_default_puts_back_the_default_and_records_it(admin_client, sys
     AppSetting.objects.filter(setting_key="security.lockout_minutes").update(setting_value="45")
     setting = AppSetting.objects.get(setting_key="security.lockout_minutes")
 
-    response = admin_client.post(LIST_URL, {"action": "reset_to_default", "_selected_action": [setting.pk]},
-                                 follow=True)
+    response = admin_client.post(
+        LIST_URL, {"action": "reset_to_default", "_selected_action": [setting.pk]}, follow=True
+    )
 
     setting.refresh_from_db()
     assert setting.setting_value == setting.default_value == "30"

@@ -55,13 +55,20 @@ def test_a_rule_added_in_the_back_office_is_enforced_by_the_api(admin_client, sy
     response = admin_client.post(ADD_URL, new_rule())
     assert response.status_code == 302
 
-    refused = auth_client.post("/api/v1/companies", {"companyName": "Lion City Events", "countryCode": "SG",
-                                                      "postalCode": "18956"}, format="json")
+    refused = auth_client.post(
+        "/api/v1/companies",
+        {"companyName": "Lion City Events", "countryCode": "SG", "postalCode": "18956"},
+        format="json",
+    )
     assert refused.status_code == status.HTTP_400_BAD_REQUEST
     assert refused.json()["error"]["fields"] == {
-        "postalCode": ["Enter a six-digit Singapore postcode, such as 018956."]}
-    accepted = auth_client.post("/api/v1/companies", {"companyName": "Lion City Events", "countryCode": "SG",
-                                                       "postalCode": "018956"}, format="json")
+        "postalCode": ["Enter a six-digit Singapore postcode, such as 018956."]
+    }
+    accepted = auth_client.post(
+        "/api/v1/companies",
+        {"companyName": "Lion City Events", "countryCode": "SG", "postalCode": "018956"},
+        format="json",
+    )
     assert accepted.status_code == status.HTTP_201_CREATED
 
     rule = ValidationRule.objects.get(country__country_code="SG", rule_name="postcode")
@@ -71,11 +78,18 @@ def test_a_rule_added_in_the_back_office_is_enforced_by_the_api(admin_client, sy
     assert rule.created_by == rule.updated_by == system_admin
 
 
-@pytest.mark.parametrize(("sample", "level", "text"), [
-    ("238801", "success", "“238801” passes the rule “postcode”."),
-    ("2388", "warning", "“2388” does not pass the rule “postcode”; the API would answer: "
-                        "Enter a six-digit Singapore postcode, such as 018956."),
-])
+@pytest.mark.parametrize(
+    ("sample", "level", "text"),
+    [
+        ("238801", "success", "“238801” passes the rule “postcode”."),
+        (
+            "2388",
+            "warning",
+            "“2388” does not pass the rule “postcode”; the API would answer: "
+            "Enter a six-digit Singapore postcode, such as 018956.",
+        ),
+    ],
+)
 def test_a_value_to_try_is_checked_and_the_result_shown(admin_client, sample, level, text):  # noqa: F811
     response = admin_client.post(ADD_URL, new_rule(try_value=sample, _continue="1"), follow=True)
 

@@ -58,7 +58,6 @@ class NoRelatedEditingMixin:
 # Counting large tables ------------------------------------------------------------------------
 
 
-
 class EstimatedCountPaginator(Paginator):
     """Page through a large table without ``COUNT(*)`` over all of it.
 

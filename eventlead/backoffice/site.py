@@ -125,17 +125,29 @@ class BackOfficeSite(admin.AdminSite):
             url = reverse(f"{self.name}:{link.url_name}", current_app=self.name)
             app = by_label.get(link.app_label)
             if app is None:
-                app = {"name": link.app_label, "app_label": link.app_label, "app_url": url,
-                       "has_module_perms": True, "models": []}
+                app = {
+                    "name": link.app_label,
+                    "app_label": link.app_label,
+                    "app_url": url,
+                    "has_module_perms": True,
+                    "models": [],
+                }
                 app_list.append(app)
                 by_label[link.app_label] = app
-            app["models"].append({
-                "model": None, "name": link.name, "object_name": link.url_name, "perms": {"view": True},
-                "admin_url": url, "add_url": None, "view_only": True,
-            })
+            app["models"].append(
+                {
+                    "model": None,
+                    "name": link.name,
+                    "object_name": link.url_name,
+                    "perms": {"view": True},
+                    "admin_url": url,
+                    "add_url": None,
+                    "view_only": True,
+                }
+            )
         for app in app_list:
             app["name"] = APP_TITLES.get(app["app_label"], app["name"])
         # The order of APP_TITLES: daily work first, logs and audit after.
         order = list(APP_TITLES)
-        app_list.sort(key=lambda app: (order.index(app["app_label"]) if app["app_label"] in order else len(order)))
+        app_list.sort(key=lambda app: order.index(app["app_label"]) if app["app_label"] in order else len(order))
         return app_list

@@ -78,16 +78,21 @@ def code_check(*, request, device, code: str, enrolling: bool) -> str | None:
     if not allowed:
         return MESSAGE_THROTTLED
     if not device.verify_token(code):
-        auth_event_record(event_type=AuthEventType.LOGIN_FAILED, user=device.user,
-                          failure_reason="wrong_two_factor_code")
+        auth_event_record(
+            event_type=AuthEventType.LOGIN_FAILED, user=device.user, failure_reason="wrong_two_factor_code"
+        )
         return MESSAGE_WRONG_CODE
     if enrolling:
         with transaction.atomic():
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             type(device).objects.filter(user=device.user, confirmed=False).delete()
-            activity_record(action="admin_two_factor_enrolled", entity=device.user, actor=device.user,
-                            description="Enrolled a TOTP device for admin sign-in.")
+            activity_record(
+                action="admin_two_factor_enrolled",
+                entity=device.user,
+                actor=device.user,
+                description="Enrolled a TOTP device for admin sign-in.",
+            )
     otp_login(request, device)
     return None
 
@@ -125,8 +130,9 @@ class TwoFactorView(View):
     def post(self, request):
         form = CodeForm(request.POST)
         if form.is_valid():
-            error = code_check(request=request, device=self.device, code=form.cleaned_data["code"],
-                               enrolling=self.enrolling)
+            error = code_check(
+                request=request, device=self.device, code=form.cleaned_data["code"], enrolling=self.enrolling
+            )
             if error is None:
                 return HttpResponseRedirect(self._next_url())
             form.add_error("code", error)

@@ -127,8 +127,11 @@ def api_exception_handler(exc, context):
     if isinstance(exc, (db.OperationalError, db.InterfaceError)):
         # The database is unreachable: fail closed, quickly, and say it is temporary.
         logger.error("Database unavailable during %s: %s", getattr(request, "path", "?"), exc)
-        return Response(error_body("service_unavailable", MESSAGE_UNAVAILABLE, None, request), status=503,
-                        headers={"Retry-After": "5"})
+        return Response(
+            error_body("service_unavailable", MESSAGE_UNAVAILABLE, None, request),
+            status=503,
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, _fields(exc.fields) if exc.fields else None, request),

@@ -10,13 +10,23 @@ class TrackedModel(models.Model):
 
     created_date = models.DateTimeField(default=timezone.now, editable=False, db_column="CreatedDate")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, editable=False,
-        related_name="+", db_column="CreatedBy",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_column="CreatedBy",
     )
     updated_date = models.DateTimeField(auto_now=True, db_column="UpdatedDate")
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, editable=False,
-        related_name="+", db_column="UpdatedBy",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_column="UpdatedBy",
     )
 
     class Meta:
@@ -29,8 +39,13 @@ class SoftDeleteModel(TrackedModel):
     is_deleted = models.BooleanField(default=False, db_column="IsDeleted")
     deleted_date = models.DateTimeField(null=True, blank=True, db_column="DeletedDate")
     deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, editable=False,
-        related_name="+", db_column="DeletedBy",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_column="DeletedBy",
     )
 
     class Meta:

@@ -22,8 +22,7 @@ def create_statements(vendor: str, db_table: str, quote) -> list[str]:
         return [
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
             f"$$ BEGIN RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'insufficient_privilege'; END $$",
-            f'CREATE TRIGGER "{name}" BEFORE UPDATE OR DELETE ON {table} '
-            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            f'CREATE TRIGGER "{name}" BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()',
         ]
     if vendor == "sqlite":
         # SQLite has no UPDATE OR DELETE trigger: one of each.

@@ -33,28 +33,40 @@ class SchemaInfo:
 # Word for word from the design document's "Schema Organization" section.
 SCHEMA_INFO = {
     "dbo": SchemaInfo(
-        "Core Business Entities", "Primary business data (user accounts, companies, invitations)",
-        "Permanent (soft delete only)", "CRITICAL (hourly backups)",
+        "Core Business Entities",
+        "Primary business data (user accounts, companies, invitations)",
+        "Permanent (soft delete only)",
+        "CRITICAL (hourly backups)",
     ),
     "ref": SchemaInfo(
-        "Reference/Lookup Data", "Static or slowly-changing lookup data",
-        "Permanent", "MEDIUM (daily backups, can restore from seed)",
+        "Reference/Lookup Data",
+        "Static or slowly-changing lookup data",
+        "Permanent",
+        "MEDIUM (daily backups, can restore from seed)",
     ),
     "config": SchemaInfo(
-        "Runtime Configuration", "Application configuration parameters",
-        "Permanent with change history", "HIGH (critical for application behavior)",
+        "Runtime Configuration",
+        "Application configuration parameters",
+        "Permanent with change history",
+        "HIGH (critical for application behavior)",
     ),
     "log": SchemaInfo(
-        "Technical Logging", "Application logging for debugging/monitoring",
-        "90 days, then archive", "MEDIUM (high write volume, rarely queried)",
+        "Technical Logging",
+        "Application logging for debugging/monitoring",
+        "90 days, then archive",
+        "MEDIUM (high write volume, rarely queried)",
     ),
     "audit": SchemaInfo(
-        "Compliance Audit Trail", "Immutable audit trail for compliance",
-        "7 years (regulatory requirement)", "CRITICAL (legal/compliance)",
+        "Compliance Audit Trail",
+        "Immutable audit trail for compliance",
+        "7 years (regulatory requirement)",
+        "CRITICAL (legal/compliance)",
     ),
     "cache": SchemaInfo(
-        "External API Cache", "Cache for external API results",
-        "30-90 days", "LOW (can be rebuilt from source)",
+        "External API Cache",
+        "Cache for external API results",
+        "30-90 days",
+        "LOW (can be rebuilt from source)",
     ),
 }
 
@@ -241,9 +253,7 @@ def keys(model) -> list[Key]:
     ]
     # Django indexes a foreign key (db_index defaults to True) unless it is unique already.
     found += [
-        Key(naming.index_name(table, [f.column]), "index", (f.column,))
-        for f in fields
-        if f.db_index and not f.unique
+        Key(naming.index_name(table, [f.column]), "index", (f.column,)) for f in fields if f.db_index and not f.unique
     ]
     found += [Key(i.name, "index", _columns(model, i.fields), _where(model, i.condition)) for i in model._meta.indexes]
     found += [
@@ -371,7 +381,7 @@ def render_schema(schema: str, tables: list) -> str:
         f"- **Retention:** {info.retention}",
         f"- **Priority:** {info.priority}",
         "",
-        "Purpose, retention and priority are the design document's (\"Schema Organization\").",
+        'Purpose, retention and priority are the design document\'s ("Schema Organization").',
         "Types, defaults and references are explained in [README.md](README.md); the relationships",
         "are drawn in [../er-diagram.md](../er-diagram.md).",
         "",
@@ -415,9 +425,7 @@ def render_table(model) -> str:
 def drawn_references(model) -> list[models.Field]:
     """The model's references the diagrams draw: all but the bookkeeping ones."""
     return [
-        field
-        for field in model._meta.concrete_fields
-        if field.is_relation and field.column not in BOOKKEEPING_COLUMNS
+        field for field in model._meta.concrete_fields if field.is_relation and field.column not in BOOKKEEPING_COLUMNS
     ]
 
 
@@ -472,12 +480,7 @@ def mermaid_diagram(tables: list, detailed: list) -> list[str]:
     With ``detailed`` given, only its references are drawn; the other tables are context.
     """
     sources = detailed or tables
-    edges = [
-        (model, field)
-        for model in sources
-        for field in drawn_references(model)
-        if field.related_model in tables
-    ]
+    edges = [(model, field) for model in sources for field in drawn_references(model) if field.related_model in tables]
     lines = ["```mermaid", "erDiagram"]
     for model in tables:
         if model in detailed:

@@ -51,7 +51,9 @@ class MakeAppendOnly(Operation):
 
         model = state.apps.get_model(app_label, self.model_name)
         connection = schema_editor.connection
-        for statement in getattr(append_only, builder)(connection.vendor, model._meta.db_table, connection.ops.quote_name):
+        for statement in getattr(append_only, builder)(
+            connection.vendor, model._meta.db_table, connection.ops.quote_name
+        ):
             schema_editor.execute(statement, params=None)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):

@@ -16,9 +16,7 @@ class NamedConstraintsMixin:
     """
 
     def _iter_column_sql(self, column_db_type, params, model, field, field_db_params, include_default):
-        for part in super()._iter_column_sql(
-            column_db_type, params, model, field, field_db_params, include_default
-        ):
+        for part in super()._iter_column_sql(column_db_type, params, model, field, field_db_params, include_default):
             if part == "PRIMARY KEY":
                 name = naming.primary_key_name(model._meta.db_table)
                 yield f"CONSTRAINT {self.quote_name(name)} PRIMARY KEY"

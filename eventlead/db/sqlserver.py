@@ -121,8 +121,7 @@ def render_script() -> str:
     script = "\n".join(lines) + "\n"
     if Catalogue.SERVER_NAMED in script:
         raise RenderError(
-            "A migration drops a constraint whose name SQL Server chose; "
-            "the script cannot name it without a server."
+            "A migration drops a constraint whose name SQL Server chose; the script cannot name it without a server."
         )
     return script
 
@@ -588,11 +587,7 @@ def _referenced_columns(check) -> list[str]:
 
 def _is_column_rename(statement) -> bool:
     arguments = statement.expressions
-    return (
-        statement.this.name.lower() == "sp_rename"
-        and len(arguments) == 3
-        and arguments[2].name.upper() == "COLUMN"
-    )
+    return statement.this.name.lower() == "sp_rename" and len(arguments) == 3 and arguments[2].name.upper() == "COLUMN"
 
 
 # How SQL Server stores each type mssql-django writes: (sys.types name, max_length, precision,
@@ -699,8 +694,10 @@ class OfflineSchemaEditor(mssql.DatabaseSchemaEditor):
         the time it runs, and reads the same on every rendering.
         """
         value = super().effective_default(field)
-        reads_clock = (field.has_default() and callable(field.default)) or getattr(field, "auto_now", False) or getattr(
-            field, "auto_now_add", False
+        reads_clock = (
+            (field.has_default() and callable(field.default))
+            or getattr(field, "auto_now", False)
+            or getattr(field, "auto_now_add", False)
         )
         if reads_clock and isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
             return _ServerClock(field.get_internal_type())

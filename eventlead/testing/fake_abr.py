@@ -58,25 +58,47 @@ def abn_record(abn: str, entity_name: str, **fields) -> dict:
 def error_record(message: str) -> dict:
     """ABR's ``AbnDetails`` answer to an error: blank strings, no names, null dates."""
     return {
-        "Abn": "", "AbnStatus": "", "AbnStatusEffectiveFrom": "", "Acn": "", "AddressDate": None,
-        "AddressPostcode": "", "AddressState": "", "BusinessName": [], "EntityName": "",
-        "EntityTypeCode": "", "EntityTypeName": "", "Gst": None, "Message": message,
+        "Abn": "",
+        "AbnStatus": "",
+        "AbnStatusEffectiveFrom": "",
+        "Acn": "",
+        "AddressDate": None,
+        "AddressPostcode": "",
+        "AddressState": "",
+        "BusinessName": [],
+        "EntityName": "",
+        "EntityTypeCode": "",
+        "EntityTypeName": "",
+        "Gst": None,
+        "Message": message,
     }
 
 
 HARBOURSIDE = abn_record(
-    "51824753556", "HARBOURSIDE EVENTS TRUST",
-    EntityTypeCode="FXT", EntityTypeName="Fixed Unit Trust", Gst="2000-07-01",
+    "51824753556",
+    "HARBOURSIDE EVENTS TRUST",
+    EntityTypeCode="FXT",
+    EntityTypeName="Fixed Unit Trust",
+    Gst="2000-07-01",
     BusinessName=["Harbourside Expos", "Sydney Trade Shows"],
 )
 SOUTHERN_CROSS = abn_record(
-    "53004085616", "SOUTHERN CROSS CONVENTIONS PTY LTD",
-    Acn="004085616", AbnStatusEffectiveFrom="1999-11-01", AddressState="VIC", AddressPostcode="3000",
+    "53004085616",
+    "SOUTHERN CROSS CONVENTIONS PTY LTD",
+    Acn="004085616",
+    AbnStatusEffectiveFrom="1999-11-01",
+    AddressState="VIC",
+    AddressPostcode="3000",
 )
 OLD_BAY = abn_record(
-    "11123456780", "OLD BAY EXHIBITIONS PTY LTD",
-    Acn="123456780", AbnStatus="Cancelled", AbnStatusEffectiveFrom="2015-06-30", AddressState="QLD",
-    AddressPostcode="4000", BusinessName=["Old Bay Expos"],
+    "11123456780",
+    "OLD BAY EXHIBITIONS PTY LTD",
+    Acn="123456780",
+    AbnStatus="Cancelled",
+    AbnStatusEffectiveFrom="2015-06-30",
+    AddressState="QLD",
+    AddressPostcode="4000",
+    BusinessName=["Old Bay Expos"],
 )
 RECORDS = (HARBOURSIDE, SOUTHERN_CROSS, OLD_BAY)
 
@@ -176,12 +198,18 @@ class FakeAbr:
             names = [(record["EntityName"], "Entity Name")] + [(n, "Business Name") for n in record["BusinessName"]]
             for name, name_type in names:
                 if query and query in name.casefold():
-                    matches.append({
-                        "Abn": record["Abn"], "AbnStatus": STATUS_CODES[record["AbnStatus"]],
-                        "IsCurrent": True, "Name": name, "NameType": name_type,
-                        "Postcode": record["AddressPostcode"], "Score": 100 if query == name.casefold() else 90,
-                        "State": record["AddressState"],
-                    })
+                    matches.append(
+                        {
+                            "Abn": record["Abn"],
+                            "AbnStatus": STATUS_CODES[record["AbnStatus"]],
+                            "IsCurrent": True,
+                            "Name": name,
+                            "NameType": name_type,
+                            "Postcode": record["AddressPostcode"],
+                            "Score": 100 if query == name.casefold() else 90,
+                            "State": record["AddressState"],
+                        }
+                    )
         matches.sort(key=lambda match: -match["Score"])
         return matches[: int(max_results or 10)]
 

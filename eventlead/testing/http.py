@@ -42,7 +42,9 @@ class JsonHttpClient:
             headers["Content-Type"] = "application/json"
         if self.access:
             headers["Authorization"] = f"Bearer {self.access}"
-        request = urllib.request.Request(f"{self.base_url}/{path.lstrip('/')}", data=data, headers=headers, method=method)
+        request = urllib.request.Request(
+            f"{self.base_url}/{path.lstrip('/')}", data=data, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return _parsed(response.status, response.read(), response.headers)

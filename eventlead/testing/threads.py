@@ -12,7 +12,9 @@ Argument = TypeVar("Argument")
 Result = TypeVar("Result")
 
 
-def run_together(work: Callable[[Argument], Result], arguments: Sequence[Argument], *, timeout: float = 60) -> list[Result]:
+def run_together(
+    work: Callable[[Argument], Result], arguments: Sequence[Argument], *, timeout: float = 60
+) -> list[Result]:
     """Call ``work(argument)`` in one thread per argument, all starting together; return the results in order.
 
     Each thread uses its own database connection (Django's connections are per thread) and

@@ -11,16 +11,18 @@ pytestmark = pytest.mark.django_db
 
 
 def api_request(path="/api/v1/companies", status_code=200, user=None):
-    return ApiRequest.objects.create(request_id=uuid.uuid4(), method="GET", path=path, status_code=status_code,
-                                     duration_ms=4, user=user)
+    return ApiRequest.objects.create(
+        request_id=uuid.uuid4(), method="GET", path=path, status_code=status_code, duration_ms=4, user=user
+    )
 
 
 ROWS = {
     ApiRequest: lambda: api_request(),
     AuthEvent: lambda: AuthEvent.objects.create(event_type="login_failed", email="mia@example.com"),
     ApplicationError: lambda: ApplicationError.objects.create(error_type="ValueError", message="boom"),
-    EmailDelivery: lambda: EmailDelivery.objects.create(recipient_email="mia@example.com",
-                                                         email_type="invitation", subject="Join us"),
+    EmailDelivery: lambda: EmailDelivery.objects.create(
+        recipient_email="mia@example.com", email_type="invitation", subject="Join us"
+    ),
 }
 
 

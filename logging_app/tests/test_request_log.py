@@ -22,7 +22,11 @@ def test_every_api_request_becomes_one_row(api_client, auth_client, user):
     assert written == ApiRequest.objects.count() == 5  # 3 health, the login that made auth_client, users/me
     me = ApiRequest.objects.get(path="/api/v1/users/me")
     assert (me.method, me.status_code, me.user_id, str(me.request_id)) == (
-        "GET", 200, user.pk, "6f1c3c9e-9d4e-4a7e-8a51-1f2b3c4d5e6f")
+        "GET",
+        200,
+        user.pk,
+        "6f1c3c9e-9d4e-4a7e-8a51-1f2b3c4d5e6f",
+    )
     assert me.response_bytes > 0 and me.duration_ms >= 0 and me.ip_address == "127.0.0.1"
     assert ApiRequest.objects.filter(path="/api/v1/health", query_string="x=1").count() == 3
 
@@ -61,8 +65,14 @@ def test_a_full_buffer_drops_and_counts_instead_of_blocking():
 
 def test_a_failed_write_keeps_the_rows_for_the_next_flush(monkeypatch):
     buffer = RequestLogBuffer(capacity=10, batch_size=10, flush_seconds=0)
-    row = dict(request_id="6f1c3c9e-9d4e-4a7e-8a51-1f2b3c4d5e6f", method="GET", path="/api/v1/health",
-               status_code=200, duration_ms=1, created_date=timezone.now())
+    row = dict(
+        request_id="6f1c3c9e-9d4e-4a7e-8a51-1f2b3c4d5e6f",
+        method="GET",
+        path="/api/v1/health",
+        status_code=200,
+        duration_ms=1,
+        created_date=timezone.now(),
+    )
     buffer.add(row)
 
     def refuse(*args, **kwargs):
@@ -86,7 +96,11 @@ def test_an_unhandled_error_is_recorded_with_its_request_id(client, monkeypatch)
 
     error = ApplicationError.objects.get()
     assert str(error.request_id) == response.json()["error"]["requestId"] == response["X-Request-ID"]
-    assert (error.error_type, error.method, error.path) == ("builtins.RuntimeError", "POST", "/api/v1/auth/password-reset")
+    assert (error.error_type, error.method, error.path) == (
+        "builtins.RuntimeError",
+        "POST",
+        "/api/v1/auth/password-reset",
+    )
     assert error.message == "boom with token=[redacted] inside"
     assert "Traceback" in error.stack_trace and "abc123" not in error.stack_trace
 
@@ -113,8 +127,14 @@ def test_a_row_the_database_refuses_is_dropped_and_the_rest_are_written():
     from django.db import DataError
 
     buffer = RequestLogBuffer(capacity=10, batch_size=10, flush_seconds=0)
-    good = dict(request_id="6f1c3c9e-9d4e-4a7e-8a51-1f2b3c4d5e6f", method="GET", path="/api/v1/health",
-                status_code=200, duration_ms=1, created_date=timezone.now())
+    good = dict(
+        request_id="6f1c3c9e-9d4e-4a7e-8a51-1f2b3c4d5e6f",
+        method="GET",
+        path="/api/v1/health",
+        status_code=200,
+        duration_ms=1,
+        created_date=timezone.now(),
+    )
     for path in ("/api/v1/a", "/api/v1/bad", "/api/v1/c"):
         buffer.add({**good, "path": path})
     original_create = ApiRequest.objects.create

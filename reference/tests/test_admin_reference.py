@@ -13,14 +13,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def unused_industry():
-    return Industry.objects.create(code="zz-test", display_name="Test industry", industry_code="ZZ",
-                                   industry_name="Test industry", sort_order=90)
+    return Industry.objects.create(
+        code="zz-test", display_name="Test industry", industry_code="ZZ", industry_name="Test industry", sort_order=90
+    )
 
 
 @pytest.fixture
 def used_industry(unused_industry):
-    Company.objects.create(company_name="Acme Events", country=Country.objects.get(country_code="AU"),
-                           industry=unused_industry)
+    Company.objects.create(
+        company_name="Acme Events", country=Country.objects.get(country_code="AU"), industry=unused_industry
+    )
     return unused_industry
 
 
@@ -28,8 +30,14 @@ def test_the_list_shows_code_name_sort_order_and_active(admin_client, unused_ind
     response = admin_client.get("/admin/reference/industry/", {"q": "zz-test"})
 
     changelist = response.context["cl"]
-    assert changelist.list_display == ["action_checkbox", "code", "display_name", "industry_code", "sort_order",
-                                       "is_active"]
+    assert changelist.list_display == [
+        "action_checkbox",
+        "code",
+        "display_name",
+        "industry_code",
+        "sort_order",
+        "is_active",
+    ]
     assert list(changelist.list_editable) == ["sort_order", "is_active"]
     assert list(changelist.result_list) == [unused_industry]
     assert 'name="form-0-sort_order" value="90"' in response.content.decode()
@@ -45,8 +53,13 @@ def test_the_list_filters_by_active(admin_client, unused_industry):  # noqa: F81
 
 def test_sort_order_and_active_are_edited_in_the_list(admin_client, unused_industry):  # noqa: F811
     data = {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": str(unused_industry.pk), "form-0-sort_order": "3", "_save": "Save",
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(unused_industry.pk),
+        "form-0-sort_order": "3",
+        "_save": "Save",
     }  # "form-0-is_active" left out: the box was unticked
 
     response = admin_client.post("/admin/reference/industry/?q=zz-test", data)
@@ -60,8 +73,10 @@ def test_the_code_is_fixed_once_a_row_exists(admin_client, unused_industry):  # 
     page = admin_client.get(f"/admin/reference/industry/{unused_industry.pk}/change/")
 
     assert "code" not in page.context["adminform"].form.fields
-    admin_client.post(f"/admin/reference/industry/{unused_industry.pk}/change/",
-                      change_form_data(page, code="renamed", display_name="Renamed"))
+    admin_client.post(
+        f"/admin/reference/industry/{unused_industry.pk}/change/",
+        change_form_data(page, code="renamed", display_name="Renamed"),
+    )
     unused_industry.refresh_from_db()
     assert (unused_industry.code, unused_industry.display_name) == ("zz-test", "Renamed")
 
@@ -81,9 +96,15 @@ def test_a_row_in_use_is_not_deleted_and_the_message_suggests_deactivating(admin
 def test_the_bulk_delete_action_refuses_rows_in_use(admin_client, used_industry):  # noqa: F811
     spare = Industry.objects.create(code="zz-spare", display_name="Spare", industry_code="ZY", industry_name="Spare")
 
-    response = admin_client.post("/admin/reference/industry/", {
-        "action": "delete_selected", "_selected_action": [used_industry.pk, spare.pk], "post": "yes",
-    }, follow=True)
+    response = admin_client.post(
+        "/admin/reference/industry/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [used_industry.pk, spare.pk],
+            "post": "yes",
+        },
+        follow=True,
+    )
 
     message = str(list(response.context["messages"])[0])
     assert "cannot be deleted: still used by companies" in message
@@ -114,10 +135,13 @@ def test_countries_list_currency_and_tax(admin_client):  # noqa: F811
     assert australia.tax_name == "GST"
 
 
-@pytest.mark.parametrize(("config", "error"), [
-    ("{not json", "Enter a valid JSON."),
-    ('["abr"]', MESSAGE_NOT_AN_OBJECT),
-])
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [
+        ("{not json", "Enter a valid JSON."),
+        ('["abr"]', MESSAGE_NOT_AN_OBJECT),
+    ],
+)
 def test_integration_config_must_be_a_json_object(admin_client, config, error):  # noqa: F811
     australia = Country.objects.get(country_code="AU")
     url = f"/admin/reference/country/{australia.pk}/change/"
@@ -132,8 +156,9 @@ def test_integration_config_is_saved_as_json(admin_client):  # noqa: F811
     australia = Country.objects.get(country_code="AU")
     url = f"/admin/reference/country/{australia.pk}/change/"
 
-    response = admin_client.post(url, change_form_data(admin_client.get(url),
-                                                       integration_config='{"abr": {"enabled": true}}'))
+    response = admin_client.post(
+        url, change_form_data(admin_client.get(url), integration_config='{"abr": {"enabled": true}}')
+    )
 
     assert response.status_code == 302
     australia.refresh_from_db()

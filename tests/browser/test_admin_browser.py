@@ -22,8 +22,13 @@ from django.conf import settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 # The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; other runs keep theirs in a
 # temporary folder, so a test run leaves the work tree as it was.
@@ -86,11 +91,14 @@ def _people(make_user, password):
     from reference.selectors import reference_id
 
     User.objects.create_superuser(ADMIN_EMAIL, password, first_name="Alex", last_name="Admin")
-    member = make_user(USER_EMAIL, first_name="Mia", last_name="Nguyen", phone="0412 345 678",
-                       role_title="Events manager")
+    member = make_user(
+        USER_EMAIL, first_name="Mia", last_name="Nguyen", phone="0412 345 678", role_title="Events manager"
+    )
     company = Company.objects.create(company_name="Harbourside Expos", country=Country.objects.get(country_code="AU"))
     UserCompany.objects.create(
-        user=member, company=company, is_primary=True,
+        user=member,
+        company=company,
+        is_primary=True,
         role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN),
         status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
         joined_via_id=reference_id(JoinedVia, JoinedVia.SIGNUP),

@@ -46,15 +46,22 @@ def server():
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "eventlead.settings",
         "DATABASE_URL": f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/"
-                        f"{settings_dict['NAME']}",
+        f"{settings_dict['NAME']}",
         "SECRET_KEY": "fault-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "JWT_SIGNING_KEY": "fault-test-jwt-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "ADMIN_REQUIRE_2FA": "0",
-        "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2", "REQUEST_LOG_FLUSH_SECONDS": "0.5",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "ADMIN_REQUIRE_2FA": "0",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "REQUEST_LOG_FLUSH_SECONDS": "0.5",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "eventlead/gunicorn.conf.py", "eventlead.wsgi"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     _wait_for(lambda: requests.get(f"{base}/api/v1/health", timeout=2).status_code == 200, 30)
@@ -68,7 +75,8 @@ def _lift_rate_limits():
     from configuration.models import AppSetting
 
     AppSetting.objects.filter(setting_key="security.rate_limits").update(
-        setting_value='{"login": "100000/min", "signup": "100000/min", "passwordReset": "100000/min"}')
+        setting_value='{"login": "100000/min", "signup": "100000/min", "passwordReset": "100000/min"}'
+    )
     time.sleep(5.5)  # the servers' settings caches expire (configuration.settings_store.CACHE_SECONDS)
 
 

@@ -51,11 +51,14 @@ def test_a_company_user_with_the_right_password_gets_the_standard_refusal(client
     assert client.get("/admin/").status_code == 302
 
 
-@pytest.mark.parametrize("change", [
-    {"status_id": lambda: reference_id(UserStatus, UserStatus.SUSPENDED)},
-    {"is_locked": lambda: True, "locked_until": lambda: timezone.now() + timedelta(minutes=10)},
-    {"is_deleted": lambda: True},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status_id": lambda: reference_id(UserStatus, UserStatus.SUSPENDED)},
+        {"is_locked": lambda: True, "locked_until": lambda: timezone.now() + timedelta(minutes=10)},
+        {"is_deleted": lambda: True},
+    ],
+)
 def test_a_suspended_locked_or_deleted_admin_is_refused(client, admin_user, password, change):
     User.objects.filter(pk=admin_user.pk).update(**{field: value() for field, value in change.items()})
 
@@ -133,8 +136,9 @@ def test_first_sign_in_enrols_a_device_and_a_valid_code_opens_the_admin(client, 
     assert "otpauth://totp/EventLead%3Aboss%40example.com?secret=" in body
     assert "<svg" in body
 
-    wrong = client.post("/admin/two-factor/", {"code": "000000" if code_for(device) != "000000" else "111111",
-                                                "next": "/admin/"})
+    wrong = client.post(
+        "/admin/two-factor/", {"code": "000000" if code_for(device) != "000000" else "111111", "next": "/admin/"}
+    )
     assert two_factor.MESSAGE_WRONG_CODE in wrong.content.decode()
     assert client.get("/admin/").status_code == 302
     device.refresh_from_db()
@@ -226,6 +230,7 @@ def test_role_change_to_company_user_ends_back_office_access(admin_client_passwo
 
     assert admin_client_password_only.get("/admin/").status_code == 302
 
+
 def test_the_admin_password_change_goes_through_the_account_service(client, make_user):
     from django.utils import timezone
 
@@ -236,10 +241,14 @@ def test_the_admin_password_change_goes_through_the_account_service(client, make
     client.force_login(admin_user)
     before = User.objects.get(pk=admin_user.pk)
 
-    response = client.post("/admin/password_change/", {
-        "old_password": "Admin-passphrase-2024",
-        "new_password1": "Fresh-admin-passphrase-7", "new_password2": "Fresh-admin-passphrase-7",
-    })
+    response = client.post(
+        "/admin/password_change/",
+        {
+            "old_password": "Admin-passphrase-2024",
+            "new_password1": "Fresh-admin-passphrase-7",
+            "new_password2": "Fresh-admin-passphrase-7",
+        },
+    )
 
     assert response.status_code == 302
     after = User.objects.get(pk=admin_user.pk)

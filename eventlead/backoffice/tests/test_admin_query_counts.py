@@ -53,17 +53,27 @@ def _au():
 def reference_rows(model, extra=lambda i: {}):
     def make(n, admin):
         return _bulk_create(model, [model(code=f"zz-{i}", display_name=f"Zz {i}", **extra(i)) for i in range(n)])[0]
+
     return make
 
 
 def _users(n, prefix="user"):
     active = reference_id(ref.UserStatus, ref.UserStatus.ACTIVE)
     member = reference_id(ref.UserRole, ref.UserRole.COMPANY_USER)
-    return _bulk_create(User, [
-        User(email=f"{prefix}{i}@example.com", first_name="Ann", last_name=f"Lee {i}", password="!",
-             status_id=active, user_role_id=member)
-        for i in range(n)
-    ])
+    return _bulk_create(
+        User,
+        [
+            User(
+                email=f"{prefix}{i}@example.com",
+                first_name="Ann",
+                last_name=f"Lee {i}",
+                password="!",
+                status_id=active,
+                user_role_id=member,
+            )
+            for i in range(n)
+        ],
+    )
 
 
 def _companies(n):
@@ -73,7 +83,8 @@ def _companies(n):
 
 def _membership(user, company):
     return UserCompany(
-        user=user, company=company,
+        user=user,
+        company=company,
         role_id=reference_id(ref.UserCompanyRole, ref.UserCompanyRole.COMPANY_USER),
         status_id=reference_id(ref.UserCompanyStatus, ref.UserCompanyStatus.ACTIVE),
         joined_via_id=reference_id(ref.JoinedVia, ref.JoinedVia.SIGNUP),
@@ -82,20 +93,39 @@ def _membership(user, company):
 
 def settings_rows(n, admin):
     category, kind = ref.SettingCategory.objects.first(), ref.SettingType.objects.get(code="integer")
-    return _bulk_create(AppSetting, [
-        AppSetting(setting_key=f"test.setting_{i}", setting_value="1", default_value="1", category=category,
-                   setting_type=kind, min_value=0, max_value=10)
-        for i in range(n)
-    ])[0]
+    return _bulk_create(
+        AppSetting,
+        [
+            AppSetting(
+                setting_key=f"test.setting_{i}",
+                setting_value="1",
+                default_value="1",
+                category=category,
+                setting_type=kind,
+                min_value=0,
+                max_value=10,
+            )
+            for i in range(n)
+        ],
+    )[0]
 
 
 def rule_rows(n, admin):
     au, phone = _au(), ref.RuleType.objects.get(code="phone")
-    return _bulk_create(ValidationRule, [
-        ValidationRule(country=au, rule_type=phone, rule_name=f"rule {i}", validation_pattern=r"\d+",
-                       error_message="Digits only.", example_value="1")
-        for i in range(n)
-    ])[0]
+    return _bulk_create(
+        ValidationRule,
+        [
+            ValidationRule(
+                country=au,
+                rule_type=phone,
+                rule_name=f"rule {i}",
+                validation_pattern=r"\d+",
+                error_message="Digits only.",
+                example_value="1",
+            )
+            for i in range(n)
+        ],
+    )[0]
 
 
 def user_with_memberships(n, admin):
@@ -111,13 +141,21 @@ def company_with_members(n, admin):
     CompanyOrganizerDetails.objects.create(company=company)
     members = _users(n)
     _bulk_create(UserCompany, [_membership(user, company) for user in members])
-    _bulk_create(UserInvitation, [
-        UserInvitation(company=company, invited_email=f"invitee{i}@example.com", token_hash=f"{i:064d}",
-                       role_id=reference_id(ref.UserCompanyRole, ref.UserCompanyRole.COMPANY_USER),
-                       status_id=reference_id(ref.UserInvitationStatus, ref.UserInvitationStatus.PENDING),
-                       invited_by=admin, expires_at=timezone.now() + timedelta(days=7))
-        for i in range(n)
-    ])
+    _bulk_create(
+        UserInvitation,
+        [
+            UserInvitation(
+                company=company,
+                invited_email=f"invitee{i}@example.com",
+                token_hash=f"{i:064d}",
+                role_id=reference_id(ref.UserCompanyRole, ref.UserCompanyRole.COMPANY_USER),
+                status_id=reference_id(ref.UserInvitationStatus, ref.UserInvitationStatus.PENDING),
+                invited_by=admin,
+                expires_at=timezone.now() + timedelta(days=7),
+            )
+            for i in range(n)
+        ],
+    )
     return company
 
 
@@ -125,7 +163,8 @@ def companies_with_details(n, admin):
     companies = _companies(n)
     tier = ref.CustomerTier.objects.first()
     _bulk_create(
-        CompanyCustomerDetails, [CompanyCustomerDetails(company=company, customer_tier=tier) for company in companies])
+        CompanyCustomerDetails, [CompanyCustomerDetails(company=company, customer_tier=tier) for company in companies]
+    )
     return companies[0]
 
 
@@ -136,16 +175,25 @@ def users_rows(n, admin):
 def log_rows(model, fields):
     def make(n, admin):
         return _bulk_create(model, [model(**fields(i, admin)) for i in range(n)])[0]
+
     return make
 
 
 def abr_rows(n, admin):
     now = timezone.now()
-    return _bulk_create(ABRSearch, [
-        ABRSearch(search_type="name", search_value=f"name {i}", response_json={"Names": []}, cached_at=now,
-                  expires_at=now + timedelta(days=1))
-        for i in range(n)
-    ])[0]
+    return _bulk_create(
+        ABRSearch,
+        [
+            ABRSearch(
+                search_type="name",
+                search_value=f"name {i}",
+                response_json={"Names": []},
+                cached_at=now,
+                expires_at=now + timedelta(days=1),
+            )
+            for i in range(n)
+        ],
+    )[0]
 
 
 @dataclass(frozen=True)
@@ -173,8 +221,9 @@ def _ref(model, list_queries=5, change_queries=4, extra=lambda i: {}):
 
 
 def _log(model, fields, url, list_queries=6, change_queries=5):
-    return Page(model._meta.model_name, log_rows(model, fields), url, list_queries, change_queries,
-                estimated_count=True)
+    return Page(
+        model._meta.model_name, log_rows(model, fields), url, list_queries, change_queries, estimated_count=True
+    )
 
 
 # Queries every page runs: the session and the signed-in user (2). A list adds its count and
@@ -200,25 +249,73 @@ PAGES = [
     Page("user-memberships", user_with_memberships, "/admin/accounts/user/", None, 8),
     Page("company", companies_with_details, "/admin/companies/company/", 7),
     Page("company-members-invitations", company_with_members, "/admin/companies/company/", None, 13),
-    _log(ApiRequest, lambda i, admin: {
-        "request_id": uuid.uuid4(), "method": "GET", "path": f"/api/v1/x/{i}", "status_code": 200, "duration_ms": 3,
-        "user": admin}, "/admin/logging_app/apirequest/"),
-    _log(AuthEvent, lambda i, admin: {"event_type": "login_failed", "email": f"u{i}@example.com", "user": admin},
-         "/admin/logging_app/authevent/"),
-    _log(ApplicationError, lambda i, admin: {"error_type": "ValueError", "message": "boom", "path": "/api/v1/x",
-                                             "user": admin}, "/admin/logging_app/applicationerror/"),
-    _log(EmailDelivery, lambda i, admin: {"recipient_email": f"u{i}@example.com", "email_type": "invitation",
-                                          "subject": "Hi", "user": admin}, "/admin/logging_app/emaildelivery/"),
-    _log(ActivityLog, lambda i, admin: {"action": "setting_changed", "entity_type": "AppSetting",
-                                        "entity_id": str(i), "user": admin}, "/admin/auditing/activitylog/"),
-    _log(AuditUser, lambda i, admin: {"user": admin, "operation": "update", "changed_fields": ["FirstName"],
-                                      "changed_by": admin}, "/admin/auditing/audituser/", change_queries=6),
-    _log(AuditCompany, lambda i, admin: {"operation": "update", "changed_fields": ["Phone"], "changed_by": admin},
-         "/admin/auditing/auditcompany/"),
-    _log(AuditRole, lambda i, admin: {"user": admin, "role_scope": "system", "old_role_id": 1, "new_role_id": 2,
-                                      "changed_by": admin}, "/admin/auditing/auditrole/", change_queries=6),
-    Page("totpdevice", log_rows(TOTPDevice, lambda i, admin: {"user": admin, "name": f"phone {i}"}),
-         "/admin/otp_totp/totpdevice/", 5, 5),
+    _log(
+        ApiRequest,
+        lambda i, admin: {
+            "request_id": uuid.uuid4(),
+            "method": "GET",
+            "path": f"/api/v1/x/{i}",
+            "status_code": 200,
+            "duration_ms": 3,
+            "user": admin,
+        },
+        "/admin/logging_app/apirequest/",
+    ),
+    _log(
+        AuthEvent,
+        lambda i, admin: {"event_type": "login_failed", "email": f"u{i}@example.com", "user": admin},
+        "/admin/logging_app/authevent/",
+    ),
+    _log(
+        ApplicationError,
+        lambda i, admin: {"error_type": "ValueError", "message": "boom", "path": "/api/v1/x", "user": admin},
+        "/admin/logging_app/applicationerror/",
+    ),
+    _log(
+        EmailDelivery,
+        lambda i, admin: {
+            "recipient_email": f"u{i}@example.com",
+            "email_type": "invitation",
+            "subject": "Hi",
+            "user": admin,
+        },
+        "/admin/logging_app/emaildelivery/",
+    ),
+    _log(
+        ActivityLog,
+        lambda i, admin: {"action": "setting_changed", "entity_type": "AppSetting", "entity_id": str(i), "user": admin},
+        "/admin/auditing/activitylog/",
+    ),
+    _log(
+        AuditUser,
+        lambda i, admin: {"user": admin, "operation": "update", "changed_fields": ["FirstName"], "changed_by": admin},
+        "/admin/auditing/audituser/",
+        change_queries=6,
+    ),
+    _log(
+        AuditCompany,
+        lambda i, admin: {"operation": "update", "changed_fields": ["Phone"], "changed_by": admin},
+        "/admin/auditing/auditcompany/",
+    ),
+    _log(
+        AuditRole,
+        lambda i, admin: {
+            "user": admin,
+            "role_scope": "system",
+            "old_role_id": 1,
+            "new_role_id": 2,
+            "changed_by": admin,
+        },
+        "/admin/auditing/auditrole/",
+        change_queries=6,
+    ),
+    Page(
+        "totpdevice",
+        log_rows(TOTPDevice, lambda i, admin: {"user": admin, "name": f"phone {i}"}),
+        "/admin/otp_totp/totpdevice/",
+        5,
+        5,
+    ),
     Page("abrsearch", abr_rows, "/admin/abrcache/abrsearch/", 4, estimated_count=True),
 ]
 

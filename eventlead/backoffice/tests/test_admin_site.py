@@ -50,10 +50,12 @@ def test_two_factor_devices_are_listed_without_their_keys(admin_client, system_a
 
 
 def add_requests(count):
-    ApiRequest.objects.bulk_create([
-        ApiRequest(request_id=uuid.uuid4(), method="GET", path="/", status_code=200, duration_ms=1)
-        for _ in range(count)
-    ])
+    ApiRequest.objects.bulk_create(
+        [
+            ApiRequest(request_id=uuid.uuid4(), method="GET", path="/", status_code=200, duration_ms=1)
+            for _ in range(count)
+        ]
+    )
 
 
 def test_a_long_list_is_counted_only_up_to_the_cap(monkeypatch):
@@ -90,13 +92,22 @@ def test_the_date_hierarchy_lists_the_calendar_between_the_first_and_last_rows(a
     from django.utils import timezone
 
     for day in (datetime(2026, 1, 15, 10), datetime(2026, 3, 2, 10)):
-        ApiRequest.objects.create(request_id=uuid.uuid4(), method="GET", path="/", status_code=200, duration_ms=1,
-                                  created_date=timezone.make_aware(day))
+        ApiRequest.objects.create(
+            request_id=uuid.uuid4(),
+            method="GET",
+            path="/",
+            status_code=200,
+            duration_ms=1,
+            created_date=timezone.make_aware(day),
+        )
 
     with CaptureQueriesContext(connection) as queries:
         body = admin_client.get("/admin/logging_app/apirequest/").content.decode()
 
     # One year of rows: Django opens the year and lists its months, February (no rows) included.
     assert [month for month in ("January 2026", "February 2026", "March 2026") if month in body] == [
-        "January 2026", "February 2026", "March 2026"]
+        "January 2026",
+        "February 2026",
+        "March 2026",
+    ]
     assert not [query for query in queries if "DISTINCT" in query["sql"]]

@@ -37,8 +37,9 @@ def test_unknown_api_path_is_a_json_404_with_request_id(api_client):
     response = api_client.get("/api/v1/nothing-here", HTTP_X_REQUEST_ID="0b7f2a1e-4c1d-4f2a-9a57-5f3b1f6e9c11")
 
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "not_found", "message": "Not found.",
-                                         "requestId": "0b7f2a1e-4c1d-4f2a-9a57-5f3b1f6e9c11"}}
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "Not found.", "requestId": "0b7f2a1e-4c1d-4f2a-9a57-5f3b1f6e9c11"}
+    }
     assert response["X-Request-ID"] == "0b7f2a1e-4c1d-4f2a-9a57-5f3b1f6e9c11"
 
 
@@ -90,8 +91,15 @@ def test_openapi_schema_describes_every_endpoint(api_client):
     assert response.status_code == 200
     schema = json.loads(response.content)
     paths = set(schema["paths"])
-    for path in ["/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/token/refresh", "/api/v1/auth/logout-all",
-                 "/api/v1/auth/password-reset/confirm", "/api/v1/users/me", "/api/v1/reference/{name}"]:
+    for path in [
+        "/api/v1/auth/signup",
+        "/api/v1/auth/login",
+        "/api/v1/auth/token/refresh",
+        "/api/v1/auth/logout-all",
+        "/api/v1/auth/password-reset/confirm",
+        "/api/v1/users/me",
+        "/api/v1/reference/{name}",
+    ]:
         assert path in paths
     login_body = schema["components"]["schemas"]["LoginInputRequest"]
     assert set(login_body["properties"]) == {"email", "password"}
@@ -136,8 +144,13 @@ def test_forged_or_misused_tokens_are_401(api_client, claims, attack):
     forged = {
         "alg_none": lambda: _token({"alg": "none", "typ": "JWT"}, payload),
         "hs512": lambda: jwt.encode(payload, key, algorithm="HS512"),
-        "tampered": lambda: tokens["access"].rsplit(".", 2)[0] + "." + base64.urlsafe_b64encode(
-            json.dumps({**payload, "sub": "999"}).encode()).rstrip(b"=").decode() + "." + tokens["access"].rsplit(".", 1)[1],
+        "tampered": lambda: (
+            tokens["access"].rsplit(".", 2)[0]
+            + "."
+            + base64.urlsafe_b64encode(json.dumps({**payload, "sub": "999"}).encode()).rstrip(b"=").decode()
+            + "."
+            + tokens["access"].rsplit(".", 1)[1]
+        ),
         "expired": lambda: jwt.encode({**payload, "exp": int(time.time()) - 1}, key, algorithm="HS256"),
         "refresh_as_bearer": lambda: tokens["refresh"],
         "secret_key": lambda: jwt.encode(payload, settings.SECRET_KEY, algorithm="HS256"),
@@ -187,7 +200,10 @@ def test_schema_declares_bearer_authentication(api_client):
     schema = json.loads(api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
 
     assert schema["components"]["securitySchemes"]["jwtAuth"] == {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
     assert {"jwtAuth": []} in schema["paths"]["/api/v1/users/me"]["get"]["security"]
 
 

@@ -24,13 +24,20 @@ def test_every_error_response_has_the_error_shape_and_every_operation_can_fail_w
                 assert response["content"]["application/json"]["schema"] == ERROR_RESPONSE, (label, code)
 
 
-@pytest.mark.parametrize("label, expected, absent", [
-    ("GET /api/v1/users/me", {"401", "403"}, {"400", "404", "429"}),
-    ("POST /api/v1/auth/signup", {"400", "429"}, {"401", "403", "404"}),
-    ("PATCH /api/v1/companies/{company_id}/members/{user_company_id}", {"400", "401", "403", "404", "409"}, {"429"}),
-    ("GET /api/v1/invitations/{token}", {"404"}, {"400", "401", "403"}),
-    ("GET /api/v1/abr/search", {"400", "401", "403", "429"}, {"404"}),
-])
+@pytest.mark.parametrize(
+    "label, expected, absent",
+    [
+        ("GET /api/v1/users/me", {"401", "403"}, {"400", "404", "429"}),
+        ("POST /api/v1/auth/signup", {"400", "429"}, {"401", "403", "404"}),
+        (
+            "PATCH /api/v1/companies/{company_id}/members/{user_company_id}",
+            {"400", "401", "403", "404", "409"},
+            {"429"},
+        ),
+        ("GET /api/v1/invitations/{token}", {"404"}, {"400", "401", "403"}),
+        ("GET /api/v1/abr/search", {"400", "401", "403", "429"}, {"404"}),
+    ],
+)
 def test_each_operation_documents_the_errors_its_input_auth_and_rate_limit_allow(label, expected, absent):
     operation = dict(_operations())[label]
 
@@ -63,7 +70,8 @@ def test_an_unauthenticated_call_fits_the_documented_error_shape(api_client):
 
 def test_path_ids_are_documented_as_integers_in_the_id_range():
     parameters = openapi_document()["paths"]["/api/v1/companies/{company_id}/members/{user_company_id}"]["patch"][
-        "parameters"]
+        "parameters"
+    ]
 
     assert [(p["name"], p["schema"]) for p in parameters] == [
         ("company_id", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),

@@ -18,8 +18,12 @@ PRODUCTION_ENV = {
 def _manage(*args, **extra_env):
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG")}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**env, **PRODUCTION_ENV, **extra_env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**env, **PRODUCTION_ENV, **extra_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

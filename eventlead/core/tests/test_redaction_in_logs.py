@@ -61,16 +61,20 @@ def test_an_unhandled_error_is_stored_and_printed_without_its_secrets(api_client
     from companies import apis
 
     def explode(token):
-        raise RuntimeError(f"no invitation for /api/v1/invitations/{token}/accept with newPassword=hunter2-Long "
-                           f"and Authorization: Bearer {JWT}")
+        raise RuntimeError(
+            f"no invitation for /api/v1/invitations/{token}/accept with newPassword=hunter2-Long "
+            f"and Authorization: Bearer {JWT}"
+        )
 
     monkeypatch.setattr(apis.invitations, "invitation_by_token", explode)
     api_client.raise_request_exception = False
 
     assert api_client.get(f"/api/v1/invitations/{TOKEN}").status_code == 500
 
-    redacted = ("no invitation for /api/v1/invitations/[redacted]/accept with newPassword=[redacted] "
-                "and Authorization: Bearer [redacted]")
+    redacted = (
+        "no invitation for /api/v1/invitations/[redacted]/accept with newPassword=[redacted] "
+        "and Authorization: Bearer [redacted]"
+    )
     error = ApplicationError.objects.get()
     assert (error.path, error.message) == ("/api/v1/invitations/[redacted]", redacted)
     assert error.stack_trace.startswith("Traceback (most recent call last):\n")

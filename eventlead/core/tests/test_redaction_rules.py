@@ -24,9 +24,22 @@ DETACHED_JWS = "eyJhbGciOiJIUzI1NiJ9..LOzM4O2ImQ-uybZBF7VUsUwWV-qeTA-Wld9k16qGEP
 EXACT_NAMES = ["refresh", "access", "guid", "code", "authorization"]
 SUFFIX_NAMES = ["token", "password", "secret", "key", "signature"]
 COMPOUND_NAMES = [
-    "new_password", "newPassword", "current_password", "currentPassword", "NEW_PASSWORD", "new-password",
-    "access_token", "accessToken", "refresh_token", "id_token", "csrftoken", "client_secret", "clientSecret",
-    "api_key", "apiKey", "X-Amz-Signature",
+    "new_password",
+    "newPassword",
+    "current_password",
+    "currentPassword",
+    "NEW_PASSWORD",
+    "new-password",
+    "access_token",
+    "accessToken",
+    "refresh_token",
+    "id_token",
+    "csrftoken",
+    "client_secret",
+    "clientSecret",
+    "api_key",
+    "apiKey",
+    "X-Amz-Signature",
 ]
 
 
@@ -178,8 +191,14 @@ def test_text_keys_that_only_contain_a_sensitive_word_keep_their_value():
             "Accept or decline here: http://localhost:3000/invitations/accept?token=[redacted]\n\nThanks",
         ),
     ],
-    ids=["django-not-found", "mid-sentence-api-link", "other-version", "two-links", "text-starting-with-an-api-path",
-         "frontend-accept-link-from-the-email"],
+    ids=[
+        "django-not-found",
+        "mid-sentence-api-link",
+        "other-version",
+        "two-links",
+        "text-starting-with-an-api-path",
+        "frontend-accept-link-from-the-email",
+    ],
 )
 def test_an_invitation_token_inside_text_is_replaced(text, expected):
     assert redact_text(text) == expected
@@ -226,8 +245,9 @@ def _failing_record():
     try:
         raise RuntimeError("lookup failed for token=Zk3-x_9QpL")
     except RuntimeError:
-        return logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error", (),
-                                 sys.exc_info())
+        return logging.LogRecord(
+            "django.request", logging.ERROR, __file__, 1, "Internal Server Error", (), sys.exc_info()
+        )
 
 
 def test_the_filter_redacts_the_traceback_that_a_handler_prints_under_the_message():

@@ -38,11 +38,21 @@ SMALL_REFERENCE_TABLES = {
 }
 
 APP_SETTING_KEYS = {
-    "auth.password_min_length", "auth.password_expiry_days", "auth.password_require_mixed",
-    "auth.access_token_minutes", "auth.refresh_token_days", "auth.email_verification_hours",
-    "auth.password_reset_minutes", "security.max_failed_login_attempts", "security.lockout_minutes",
-    "security.rate_limits", "email.from_address", "email.invitation_expiry_days",
-    "email.invitation_max_resends", "email.invitation_resend_cooldown_minutes", "validation.abr_cache_days",
+    "auth.password_min_length",
+    "auth.password_expiry_days",
+    "auth.password_require_mixed",
+    "auth.access_token_minutes",
+    "auth.refresh_token_days",
+    "auth.email_verification_hours",
+    "auth.password_reset_minutes",
+    "security.max_failed_login_attempts",
+    "security.lockout_minutes",
+    "security.rate_limits",
+    "email.from_address",
+    "email.invitation_expiry_days",
+    "email.invitation_max_resends",
+    "email.invitation_resend_cooldown_minutes",
+    "validation.abr_cache_days",
 }
 
 # Configuration first, so deleting in this order never hits a protected reference row.
@@ -125,7 +135,8 @@ def test_industries_are_the_nineteen_anzsic_divisions():
     assert [industry.industry_code for industry in industries] == list("ABCDEFGHIJKLMNOPQRS")
     agriculture = industries[0]
     assert (agriculture.code, agriculture.industry_name) == (
-        "agriculture_forestry_and_fishing", "Agriculture, Forestry and Fishing",
+        "agriculture_forestry_and_fishing",
+        "Agriculture, Forestry and Fishing",
     )
 
 
@@ -155,8 +166,11 @@ def test_validation_rules_are_twenty_and_each_example_matches_its_own_pattern():
         assert rule.example_value in rule.error_message
 
 
-PHONE_TYPES = {"mobile": [PhoneNumberType.MOBILE], "landline": [PhoneNumberType.FIXED_LINE],
-               "phone": [PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE]}
+PHONE_TYPES = {
+    "mobile": [PhoneNumberType.MOBILE],
+    "landline": [PhoneNumberType.FIXED_LINE],
+    "phone": [PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE],
+}
 
 
 def test_phone_patterns_accept_libphonenumber_examples_in_every_format():
@@ -175,16 +189,23 @@ def test_phone_patterns_reject_another_countrys_number():
 
 
 CHECK_DIGIT_VALIDATORS = {
-    ("au", "abn"): abn.is_valid, ("au", "acn"): acn.is_valid, ("nz", "gst_number"): ird.is_valid,
-    ("nz", "nzbn"): ean.is_valid, ("gb", "vat_number"): vat.is_valid, ("us", "ein"): ein.is_valid,
-    ("ca", "business_number"): bn.is_valid, ("ca", "gst_hst_number"): bn.is_valid,
+    ("au", "abn"): abn.is_valid,
+    ("au", "acn"): acn.is_valid,
+    ("nz", "gst_number"): ird.is_valid,
+    ("nz", "nzbn"): ean.is_valid,
+    ("gb", "vat_number"): vat.is_valid,
+    ("us", "ein"): ein.is_valid,
+    ("ca", "business_number"): bn.is_valid,
+    ("ca", "gst_hst_number"): bn.is_valid,
 }
 
 
 def test_tax_id_examples_carry_valid_check_digits():
     rules = ValidationRule.objects.filter(rule_type__code="tax_id")
-    examples = {(country, name): example for country, name, example
-                in rules.values_list("country__code", "rule_name", "example_value")}
+    examples = {
+        (country, name): example
+        for country, name, example in rules.values_list("country__code", "rule_name", "example_value")
+    }
     # Companies House numbers carry no check digit; every other tax id does.
     assert set(examples) == set(CHECK_DIGIT_VALIDATORS) | {("gb", "company_number")}
     assert [key for key, is_valid in CHECK_DIGIT_VALIDATORS.items() if not is_valid(examples[key])] == []

@@ -38,7 +38,9 @@ class Declared:
 def is_project_app(app_config) -> bool:
     """Apps of this repository, as opposed to Django's and installed packages'."""
     path = Path(app_config.path).resolve()
-    return path.is_relative_to(Path(settings.BASE_DIR).resolve()) and not {"site-packages", "dist-packages"} & set(path.parts)
+    return path.is_relative_to(Path(settings.BASE_DIR).resolve()) and not {"site-packages", "dist-packages"} & set(
+        path.parts
+    )
 
 
 def project_models() -> list[type[models.Model]]:

@@ -163,4 +163,3 @@ class RowFactory:
         if manager.filter(**{target.attname: candidate}).exists():
             raise UnbuildableRow(f"{field.related_model._meta.db_table}: no unused key found")
         return candidate
-

@@ -67,7 +67,7 @@ def _audit_model(model, catalogue: Catalogue, dbo_tables: set[str]) -> list[Viol
         found.append(Violation(target, rule, detail))
 
     if schema is None:
-        breach(SCHEMA, f"not in one of the schemas {', '.join(SCHEMAS)} (db_table = \"schema.Table\")")
+        breach(SCHEMA, f'not in one of the schemas {", ".join(SCHEMAS)} (db_table = "schema.Table")')
     if not PASCAL_CASE.match(name):
         breach(TABLE_NAME, f"{name!r} is not PascalCase")
     fields = model._meta.concrete_fields

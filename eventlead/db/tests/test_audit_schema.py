@@ -233,8 +233,14 @@ CREATE TABLE [audit].[User] ([AuditUserID] bigint NOT NULL CONSTRAINT [PK_AuditU
         violations = audit_database(sqlserver).violations
 
     assert violations == [
-        Violation("DF_User_Operation", "constraint name", "on audit.User: the DEFAULT of Operation is named "
-                  "DF_AuditUser_Operation"),
-        Violation("IX_User_AccessTokenVersion", "constraint name", "on dbo.User: the DEFAULT of AccessTokenVersion "
-                  "is named DF_User_AccessTokenVersion"),
+        Violation(
+            "DF_User_Operation",
+            "constraint name",
+            "on audit.User: the DEFAULT of Operation is named DF_AuditUser_Operation",
+        ),
+        Violation(
+            "IX_User_AccessTokenVersion",
+            "constraint name",
+            "on dbo.User: the DEFAULT of AccessTokenVersion is named DF_User_AccessTokenVersion",
+        ),
     ]

@@ -48,8 +48,7 @@ def test_information_schema_holds_the_catalogue_tables_and_framework_tables_only
 
 def test_every_catalogue_column_exists():
     rows = fetch(
-        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = ANY(%s)",
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE table_schema = ANY(%s)",
         [["dbo", "ref", "config", "log", "audit", "cache"]],
     )
     live = {(schema, table, column) for schema, table, column in rows}

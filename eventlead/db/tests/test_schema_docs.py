@@ -23,9 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def test_committed_docs_match_the_models():
     stale = docs.stale_files(docs.render_documents(), DOCS_DIR)
-    assert not stale, (
-        f"docs/database is stale ({', '.join(stale)}): run `{docs.REGENERATE}` and commit the result."
-    )
+    assert not stale, f"docs/database is stale ({', '.join(stale)}): run `{docs.REGENERATE}` and commit the result."
 
 
 def test_the_reference_covers_the_33_tables_of_the_six_schemas():
@@ -60,7 +58,13 @@ def test_a_new_model_shows_up_with_types_references_and_constraints():
         price = models.DecimalField(max_digits=5, decimal_places=4, null=True, db_column="Price")
         status = models.ForeignKey(UserStatus, models.PROTECT, db_column="StatusID")
         owner = models.ForeignKey(
-            User, models.DO_NOTHING, null=True, db_constraint=False, db_index=False, related_name="+", db_column="OwnerID"
+            User,
+            models.DO_NOTHING,
+            null=True,
+            db_constraint=False,
+            db_index=False,
+            related_name="+",
+            db_column="OwnerID",
         )
         retired = models.BooleanField(default=False, db_column="IsRetired")
 
@@ -68,7 +72,9 @@ def test_a_new_model_shows_up_with_types_references_and_constraints():
             app_label = "database"
             db_table = "dbo.Widget"
             constraints = [
-                models.UniqueConstraint(fields=["name"], condition=models.Q(retired=False), name="UQ_Widget_WidgetName"),
+                models.UniqueConstraint(
+                    fields=["name"], condition=models.Q(retired=False), name="UQ_Widget_WidgetName"
+                ),
                 models.CheckConstraint(
                     condition=models.Q(price__isnull=True) | models.Q(price__gte=0, price__lt=1), name="CK_Widget_Price"
                 ),

@@ -114,8 +114,11 @@ REFUSED = [
     ("SELECT CASE WHEN [a] LIKE %s ESCAPE '\\' THEN 1 ELSE 0 END AS [b] FROM [t] WHERE [c] LIKE '%%x'", None),
     ("SELECT TOP 1 [a] FROM (SELECT TOP 5 [a] FROM [t] ORDER BY [a]) [s]", None),
     ("SET NOCOUNT ON INSERT INTO [t] ([a]) VALUES (%s)", None),
-    ("SET IDENTITY_INSERT [audit].[t] ON; SET NOCOUNT ON INSERT INTO [audit].[t] ([a]) VALUES (%s); "
-     "SET IDENTITY_INSERT [audit].[t] OFF", None),
+    (
+        "SET IDENTITY_INSERT [audit].[t] ON; SET NOCOUNT ON INSERT INTO [audit].[t] ([a]) VALUES (%s); "
+        "SET IDENTITY_INSERT [audit].[t] OFF",
+        None,
+    ),
     ("SET LOCK_TIMEOUT 5 SELECT [a] FROM [t]", "not parsed as T-SQL"),
     ("SELECT FROM WHERE", "not valid T-SQL"),
 ]

@@ -169,12 +169,21 @@ def test_audit_user_and_dbo_user_are_described_with_their_own_columns_and_defaul
     assert [column.name for column in dbo_user] == ["UserID", "Email", "TimezoneIdentifier"]
     assert [column.default for column in dbo_user] == [None, None, "'Australia/Sydney'"]
     assert sorted(audit_constraints) == [
-        "CK_AuditUser_Operation", "FK_AuditUser_User", "IX_AuditUser_UserID", "PK_AuditUser",
+        "CK_AuditUser_Operation",
+        "FK_AuditUser_User",
+        "IX_AuditUser_UserID",
+        "PK_AuditUser",
     ]
     assert sorted(dbo_constraints) == ["DF_User_TimezoneIdentifier", "PK_User"]
     assert dbo_constraints["DF_User_TimezoneIdentifier"] == {
-        "columns": ["TimezoneIdentifier"], "primary_key": False, "unique": False, "unique_constraint": False,
-        "foreign_key": None, "check": False, "index": False, "default": True,
+        "columns": ["TimezoneIdentifier"],
+        "primary_key": False,
+        "unique": False,
+        "unique_constraint": False,
+        "foreign_key": None,
+        "check": False,
+        "index": False,
+        "default": True,
     }
     assert audit_constraints["FK_AuditUser_User"]["foreign_key"] == ("User", "UserID")
     assert audit_constraints["IX_AuditUser_UserID"]["orders"] == ["ASC"]
@@ -194,7 +203,9 @@ def test_identity_and_types_are_found_on_tables_outside_dbo(server, introspectio
     assert field_type(audit_key) == "BigAutoField"
     assert (field_type(columns["Code"]), columns["Code"].internal_size, columns["Code"].null_ok) == ("CharField", 2, 0)
     assert (field_type(columns["TaxRate"]), columns["TaxRate"].precision, columns["TaxRate"].scale) == (
-        "DecimalField", 5, 4,
+        "DecimalField",
+        5,
+        4,
     )
     assert field_type(columns["IntegrationConfig"]) == "TextField"
     assert introspection.get_sequences(server, "ref.Country") == [{"table": "ref.Country", "column": "CountryID"}]

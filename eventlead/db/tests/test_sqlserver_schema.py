@@ -99,11 +99,7 @@ def table_key(table: exp.Table) -> str:
 
 
 def created_tables(statements):
-    return [
-        tree.this.this
-        for tree in statements
-        if isinstance(tree, exp.Create) and tree.args["kind"] == "TABLE"
-    ]
+    return [tree.this.this for tree in statements if isinstance(tree, exp.Create) and tree.args["kind"] == "TABLE"]
 
 
 def foreign_keys(statements):
@@ -310,8 +306,14 @@ def test_the_catalogue_answers_introspection_with_what_the_script_created():
     unnamed_default = f"{Catalogue.SERVER_NAMED} default Name"
     assert set(constraints) == {"PK_T", "CK_T_Code", "FK_T_User", "IX_T_UserID", unnamed_default}
     assert constraints["PK_T"] == {
-        "columns": ["TID"], "primary_key": True, "unique": True, "unique_constraint": False,
-        "foreign_key": None, "check": False, "index": False, "default": False,
+        "columns": ["TID"],
+        "primary_key": True,
+        "unique": True,
+        "unique_constraint": False,
+        "foreign_key": None,
+        "check": False,
+        "index": False,
+        "default": False,
     }
     assert constraints["FK_T_User"]["foreign_key"] == ("User", "UserID")
     assert constraints["FK_T_User"]["columns"] == ["OwnerID"]
@@ -359,10 +361,12 @@ def test_the_catalogue_refuses_what_sql_server_would_refuse(sql, message):
 
 def test_the_flush_lifts_the_append_only_triggers_around_its_deletes(monkeypatch):
     connection = mssql.DatabaseWrapper(sqlserver_settings(), "flush")
-    answers = iter([
-        [("dbo", "User", "FK_User_UserStatus")],  # foreign keys
-        [("audit", "ActivityLog", 0), ("dbo", "django_session", 1)],  # tables with enabled triggers
-    ])
+    answers = iter(
+        [
+            [("dbo", "User", "FK_User_UserStatus")],  # foreign keys
+            [("audit", "ActivityLog", 0), ("dbo", "django_session", 1)],  # tables with enabled triggers
+        ]
+    )
 
     class ServerCursor:  # the two catalogue queries, answered as SQL Server would
         def __enter__(self):

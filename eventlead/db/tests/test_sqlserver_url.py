@@ -252,15 +252,27 @@ def test_odbc_values_round_trip_through_both_parsers(value):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("mssql://sa:Secret@sqlhost/EventLeadPlatform?TrustServerCertificate=yes&trustservercertificate=no", "given twice"),
-        ("mssql://sa:Secret@sqlhost/EventLeadPlatform?TrustServerCertificate=yes&Trust_Server_Certificate=no", "given twice"),
+        (
+            "mssql://sa:Secret@sqlhost/EventLeadPlatform?TrustServerCertificate=yes&trustservercertificate=no",
+            "given twice",
+        ),
+        (
+            "mssql://sa:Secret@sqlhost/EventLeadPlatform?TrustServerCertificate=yes&Trust_Server_Certificate=no",
+            "given twice",
+        ),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?Encrypt=", "has no value"),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?Encrypt", "has no value"),
-        ("mssql://sa:Secret@sqlhost/EventLeadPlatform?Encrypt=maybe", "Encrypt=maybe: expected one of yes, no, Mandatory"),
+        (
+            "mssql://sa:Secret@sqlhost/EventLeadPlatform?Encrypt=maybe",
+            "Encrypt=maybe: expected one of yes, no, Mandatory",
+        ),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?TrustServerCertificate=sometimes", "expected one of yes, no"),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?Authentication=Magic", "expected one of SqlPassword"),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?ApplicationIntent=Sideways", "expected one of ReadOnly"),
-        ("mssql://sa:Secret@sqlhost/EventLeadPlatform?Foo=bar", "'Foo' is not an ODBC keyword the bundled mssql-python"),
+        (
+            "mssql://sa:Secret@sqlhost/EventLeadPlatform?Foo=bar",
+            "'Foo' is not an ODBC keyword the bundled mssql-python",
+        ),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?Server=other", "comes from the URL's host"),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?PWD=other", "comes from the URL's password"),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?extra_params=Encrypt%3Dno", "the individual ODBC keywords"),
@@ -271,12 +283,21 @@ def test_odbc_values_round_trip_through_both_parsers(value):
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?connection_timeout=soon", "expected a whole number"),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?isolation_level=chaos", "expected one of READ COMMITTED"),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?datefirst=9", "expected 1 (Monday) to 7"),
-        ("mssql://sa:Secret@h.database.windows.net/EventLeadPlatform?Authentication=ActiveDirectoryMsi", "takes no password"),
-        ("mssql://someone@h.database.windows.net/EventLeadPlatform?Authentication=ActiveDirectoryDeviceCode", "takes no user name"),
+        (
+            "mssql://sa:Secret@h.database.windows.net/EventLeadPlatform?Authentication=ActiveDirectoryMsi",
+            "takes no password",
+        ),
+        (
+            "mssql://someone@h.database.windows.net/EventLeadPlatform?Authentication=ActiveDirectoryDeviceCode",
+            "takes no user name",
+        ),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?Trusted_Connection=yes", "drop the user and password"),
         ("mssql://sqlhost/EventLeadPlatform?Trusted_Connection=no", "only yes (or SSPI)"),
         ("mssql://sqlhost/EventLeadPlatform?Trusted_Connection=yes&Integrated%20Security=SSPI", "not both"),
-        ("mssql://sqlhost/EventLeadPlatform?Trusted_Connection=yes&Authentication=ActiveDirectoryMsi", "cannot be combined"),
+        (
+            "mssql://sqlhost/EventLeadPlatform?Trusted_Connection=yes&Authentication=ActiveDirectoryMsi",
+            "cannot be combined",
+        ),
         ("mssql://sqlhost/EventLeadPlatform", "give a user and password"),
         ("mssql://sa@sqlhost/EventLeadPlatform", "give a user and password"),
         ("mssql://sa:Secret@sqlhost/EventLeadPlatform?Authentication=SqlPassword&TrustServerCertificate=yes", None),

@@ -20,7 +20,9 @@ def purge(model, *, before, batch_size: int) -> int:
     deleted = 0
     while True:
         with transaction.atomic():
-            ids = list(model.objects.filter(created_date__lt=before).order_by("pk").values_list("pk", flat=True)[:batch_size])
+            ids = list(
+                model.objects.filter(created_date__lt=before).order_by("pk").values_list("pk", flat=True)[:batch_size]
+            )
             if not ids:
                 return deleted
             deleted += model.objects.filter(pk__in=ids).delete()[0]

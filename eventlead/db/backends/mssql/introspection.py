@@ -182,8 +182,20 @@ SIZED_BY_LENGTH = {"char": 1, "varchar": 1, "binary": 1, "varbinary": 1, "nchar"
 FIXED_SIZES = {"text": 2**31 - 1, "image": 2**31 - 1, "ntext": 2**30 - 1, "uniqueidentifier": 36}
 # Types SQLColumns gives decimal digits for (the scale); NULL for the rest.
 SCALED = {
-    "bigint", "int", "smallint", "tinyint", "bit", "decimal", "numeric", "money", "smallmoney",
-    "time", "datetime", "datetime2", "smalldatetime", "datetimeoffset",
+    "bigint",
+    "int",
+    "smallint",
+    "tinyint",
+    "bit",
+    "decimal",
+    "numeric",
+    "money",
+    "smallmoney",
+    "time",
+    "datetime",
+    "datetime2",
+    "smalldatetime",
+    "datetimeoffset",
 }
 AUTO_FIELD_TYPES = {
     Database.SQL_BIGINT: introspection.SQL_BIGAUTOFIELD,
@@ -267,8 +279,9 @@ def constraints_from_rows(keys, foreign_keys, checks, defaults, indexes) -> dict
     return constraints | {name: entry for name, entry in found.items() if name not in constraints}
 
 
-def _constraint(*, primary_key=False, unique=False, unique_constraint=False, foreign_key=None, check=False,
-                default=False) -> dict:
+def _constraint(
+    *, primary_key=False, unique=False, unique_constraint=False, foreign_key=None, check=False, default=False
+) -> dict:
     return {
         "columns": [],
         "primary_key": primary_key,

@@ -30,8 +30,7 @@ class DatabaseOperations(operations.DatabaseOperations):
                 "FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE CONSTRAINT_TYPE = 'FOREIGN KEY'"
             )
             foreign_keys = [
-                (f"[{schema_name}].[{table}]", self.quote_name(name))
-                for schema_name, table, name in cursor.fetchall()
+                (f"[{schema_name}].[{table}]", self.quote_name(name)) for schema_name, table, name in cursor.fetchall()
             ]
             cursor.execute(
                 "SELECT OBJECT_SCHEMA_NAME(parent_id), OBJECT_NAME(parent_id), "
