@@ -21,7 +21,7 @@ import json
 import logging
 from datetime import date, datetime
 from urllib.error import HTTPError
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 from urllib.request import Request, urlopen
 
 from django.conf import settings
@@ -151,11 +151,15 @@ def _get(page: str, params: dict) -> dict:
     """Call one ABR JSON page and return its unwrapped payload."""
     query = urlencode({**params, "guid": settings.ABR_GUID, "callback": JSONP_CALLBACK})
     url = f"{urljoin(settings.ABR_BASE_URL, page)}?{query}"
+    if urlsplit(url).scheme not in ("https", "http"):
+        # urlopen would read file: and ftp: URLs too. Our setup is wrong, as with a refused GUID.
+        raise _unavailable(page, f"ABR_BASE_URL is not an http(s) URL: {settings.ABR_BASE_URL!r}")
     # The timeout bounds each socket operation (connect, every read), not the whole exchange.
     timeout = getattr(settings, "ABR_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
-    request = Request(url, headers={"Accept": "application/javascript, application/json"})
+    # S310: the scheme is checked above.
+    request = Request(url, headers={"Accept": "application/javascript, application/json"})  # noqa: S310
     try:
-        with urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL built from settings)
+        with urlopen(request, timeout=timeout) as response:  # noqa: S310
             body = response.read(MAX_BODY_BYTES + 1)
     except HTTPError as error:
         raise _unavailable(page, f"HTTP {error.code}") from error

@@ -10,6 +10,7 @@ from eventlead.backoffice.options import (
     HTTPS_URL_FIELDS,
     NoRelatedEditingMixin,
     ReadOnlyPermissionsMixin,
+    editable_fields,
     https_formfield,
 )
 from reference.models import UserRole, UserStatus
@@ -17,9 +18,45 @@ from reference.models import UserRole, UserStatus
 from . import admin_actions
 from .models import User
 
-# Never rendered: the password hash and the API session identifier. Token versions are
-# bookkeeping for revocation, and one-time token tables are not registered at all.
-HIDDEN_FIELDS = ("password", "session_token", "access_token_version", "refresh_token_version")
+# What the user page shows. Never on it: the password hash, the API session identifier and the
+# token versions (bookkeeping for revocation); one-time token tables are not registered at all.
+USER_FIELDSETS = (
+    (None, {"fields": ("email", "first_name", "last_name", "phone", "role_title", "profile_picture_url")}),
+    ("Access", {"fields": ("user_role", "status", "two_factor")}),
+    ("Preferences", {"fields": ("timezone_identifier", "language", "country")}),
+    (
+        "Sign-in and lockout",
+        {
+            "fields": (
+                "email_verified_at",
+                "last_login",
+                "last_password_change",
+                "failed_login_attempts",
+                "last_failed_login_at",
+                "is_locked",
+                "locked_until",
+                "locked_reason",
+            )
+        },
+    ),
+    ("Record", {"fields": ("created_date", "updated_date", "is_deleted", "deleted_date")}),
+)
+USER_READONLY_FIELDS = (
+    "email",
+    "two_factor",
+    "email_verified_at",
+    "last_login",
+    "last_password_change",
+    "failed_login_attempts",
+    "last_failed_login_at",
+    "is_locked",
+    "locked_until",
+    "locked_reason",
+    "created_date",
+    "updated_date",
+    "is_deleted",
+    "deleted_date",
+)
 
 
 class EmailVerifiedFilter(admin.SimpleListFilter):
@@ -58,7 +95,7 @@ class UserAdminForm(forms.ModelForm):
 
     class Meta:
         model = User
-        exclude = HIDDEN_FIELDS
+        fields = editable_fields(USER_FIELDSETS, USER_READONLY_FIELDS)
         formfield_callback = https_formfield
 
     def clean(self):
@@ -94,43 +131,8 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     autocomplete_fields = ("language", "country")
     inlines = (MembershipInline,)
     actions = ("unlock", "sign_out_everywhere", "resend_verification", "suspend", "reactivate", "reset_two_factor")
-    fieldsets = (
-        (None, {"fields": ("email", "first_name", "last_name", "phone", "role_title", "profile_picture_url")}),
-        ("Access", {"fields": ("user_role", "status", "two_factor")}),
-        ("Preferences", {"fields": ("timezone_identifier", "language", "country")}),
-        (
-            "Sign-in and lockout",
-            {
-                "fields": (
-                    "email_verified_at",
-                    "last_login",
-                    "last_password_change",
-                    "failed_login_attempts",
-                    "last_failed_login_at",
-                    "is_locked",
-                    "locked_until",
-                    "locked_reason",
-                )
-            },
-        ),
-        ("Record", {"fields": ("created_date", "updated_date", "is_deleted", "deleted_date")}),
-    )
-    readonly_fields = (
-        "email",
-        "two_factor",
-        "email_verified_at",
-        "last_login",
-        "last_password_change",
-        "failed_login_attempts",
-        "last_failed_login_at",
-        "is_locked",
-        "locked_until",
-        "locked_reason",
-        "created_date",
-        "updated_date",
-        "is_deleted",
-        "deleted_date",
-    )
+    fieldsets = USER_FIELDSETS
+    readonly_fields = USER_READONLY_FIELDS
 
     def has_add_permission(self, request):
         return False  # accounts come from sign-up and invitations; admins from `manage.py ensure_admin`

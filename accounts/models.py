@@ -158,6 +158,11 @@ class OneTimeToken(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        # Never the hash: a token row names its user and its life.
+        state = "used" if self.used_at else "unused"
+        return f"{self._meta.verbose_name} for user {self.user_id}, {state}, expires {self.expires_at:%Y-%m-%d %H:%M}"
+
 
 class UserEmailVerificationToken(OneTimeToken):
     """An email verification link's token (hash only)."""

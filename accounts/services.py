@@ -32,7 +32,8 @@ from .jwt import ACCESS_VERSION_CLAIM, REFRESH_VERSION_CLAIM, VersionedRefreshTo
 from .models import User, UserEmailVerificationToken, UserPasswordResetToken, normalize_email
 from .tokens import hash_token, new_token
 
-MESSAGE_WRONG_CURRENT_PASSWORD = "The current password is incorrect."
+# S105 reads "PASSWORD" in a name as a secret; this is a message.
+MESSAGE_WRONG_CURRENT_PASSWORD = "The current password is incorrect."  # noqa: S105
 MESSAGE_EMAIL_TOO_LONG = "Ensure this field has no more than %d characters."
 LOCKED_REASON_FAILED_LOGINS = "Too many failed sign-in attempts."
 SUBJECT_VERIFY = "Verify your EventLead email address"

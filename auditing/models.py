@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from logging_app.models import loose_fk
 
-
 MESSAGE_APPEND_ONLY = "Audit rows are append-only: they cannot be changed or deleted."
 
 
@@ -100,6 +99,9 @@ class EntitySnapshot(AppendOnlyModel):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return f"{self.operation} of {self._meta.verbose_name} at {self.changed_date:%Y-%m-%d %H:%M:%S}"
+
 
 class AuditUser(EntitySnapshot):
     """A snapshot of a change to a user."""
@@ -159,3 +161,6 @@ class AuditRole(AppendOnlyModel):
             models.CheckConstraint(condition=Q(role_scope__in=RoleScope.values), name="CK_AuditRole_RoleScope")
         ]
         indexes = [models.Index(fields=["user", "changed_date"], name="IX_AuditRole_UserID_ChangedDate")]
+
+    def __str__(self):
+        return f"{self.role_scope} role change at {self.changed_date:%Y-%m-%d %H:%M:%S}"

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import cpu
@@ -83,7 +83,7 @@ def main() -> int:
 def _report(setup: dict, results: list[dict]) -> dict:
     """Everything needed to read the numbers later: results, machine, versions, conditions."""
     return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "code": _code_version(),
         "machine": _machine(setup),
         "load": {

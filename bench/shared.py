@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import signal
@@ -19,10 +20,9 @@ def interrupt(signum, frame):
 
 def terminate_with_parent() -> None:
     """Ask Linux for SIGTERM when the parent dies, so killing a wrapper never orphans gunicorn."""
-    try:
+    # Not Linux: Ctrl-C still reaches the whole process group.
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # Not Linux: Ctrl-C still reaches the whole process group.
-        pass
 
 
 def free_port() -> int:

@@ -6,7 +6,8 @@ The baseline sits under /api/ so it passes through everything every API request 
 
 from django.urls import path
 
-from eventlead.urls import handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401
+from eventlead.urls import handler404, handler500  # noqa: F401
+from eventlead.urls import urlpatterns as project_urlpatterns
 
 from .baseline import BareApi
 

@@ -13,6 +13,7 @@ from eventlead.backoffice.options import (
     HTTPS_URL_FIELDS,
     NoRelatedEditingMixin,
     ReadOnlyPermissionsMixin,
+    editable_fields,
     https_formfield,
 )
 
@@ -40,6 +41,40 @@ ABR_FIELDS = (
     "abr_last_verified_at",
 )
 RECORD_FIELDS = ("created_date", "updated_date", "is_deleted", "deleted_date")
+COMPANY_FIELDSETS = (
+    (
+        None,
+        {
+            "fields": (
+                "company_name",
+                "custom_display_name",
+                "display_name_source",
+                "abn",
+                "acn",
+                "country",
+                "industry",
+                "parent_company",
+            )
+        },
+    ),
+    (
+        "Contact",
+        {
+            "fields": (
+                "phone",
+                "email",
+                "website",
+                "address_line1",
+                "address_line2",
+                "suburb",
+                "state_code",
+                "postal_code",
+            )
+        },
+    ),
+    ("From the ABR", {"fields": ABR_FIELDS}),
+    ("Record", {"fields": RECORD_FIELDS}),
+)
 
 
 class ReadOnlyInline(ReadOnlyPermissionsMixin, admin.TabularInline):
@@ -97,7 +132,7 @@ class OrganizerDetailsForm(forms.ModelForm):
 
     class Meta:
         model = CompanyOrganizerDetails
-        exclude = ("is_deleted", "deleted_date")
+        fields = ("website", "public_email", "public_phone", "description", "logo_url", "social_links")
         formfield_callback = https_formfield
 
 
@@ -111,7 +146,7 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
-        exclude = ("is_deleted", "deleted_date")
+        fields = editable_fields(COMPANY_FIELDSETS, (*ABR_FIELDS, *RECORD_FIELDS))
         formfield_callback = https_formfield
 
     def clean(self):
@@ -148,40 +183,7 @@ class CompanyAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     inlines = (CustomerDetailsInline, BillingDetailsInline, OrganizerDetailsInline, MemberInline, InvitationInline)
     actions = ("refresh_abr_details",)
     readonly_fields = (*ABR_FIELDS, *RECORD_FIELDS)
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "company_name",
-                    "custom_display_name",
-                    "display_name_source",
-                    "abn",
-                    "acn",
-                    "country",
-                    "industry",
-                    "parent_company",
-                )
-            },
-        ),
-        (
-            "Contact",
-            {
-                "fields": (
-                    "phone",
-                    "email",
-                    "website",
-                    "address_line1",
-                    "address_line2",
-                    "suburb",
-                    "state_code",
-                    "postal_code",
-                )
-            },
-        ),
-        ("From the ABR", {"fields": ABR_FIELDS}),
-        ("Record", {"fields": RECORD_FIELDS}),
-    )
+    fieldsets = COMPANY_FIELDSETS
 
     def get_search_results(self, request, queryset, search_term):
         # "51 824 753 556" finds ABN 51824753556: an 11-digit number is looked up exactly.

@@ -24,8 +24,10 @@ class Company(SoftDeleteModel):
     display_name_source = models.CharField(
         max_length=10, choices=DisplayNameSource.choices, default=DisplayNameSource.LEGAL, db_column="DisplayNameSource"
     )
-    abn = models.CharField(max_length=11, null=True, blank=True, db_column="ABN")
-    acn = models.CharField(max_length=9, null=True, blank=True, db_column="ACN")
+    # NULL, not "", when a company has none, as the catalogue defines them; UQ_Company_ABN holds
+    # among the ABNs present (DJ001).
+    abn = models.CharField(max_length=11, null=True, blank=True, db_column="ABN")  # noqa: DJ001
+    acn = models.CharField(max_length=9, null=True, blank=True, db_column="ACN")  # noqa: DJ001
     abn_status = models.CharField(max_length=20, blank=True, default="", db_column="ABNStatus")
     abn_status_effective_from = models.DateField(null=True, blank=True, db_column="ABNStatusEffectiveFrom")
     entity_type = models.CharField(max_length=100, blank=True, default="", db_column="EntityType")

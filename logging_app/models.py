@@ -58,17 +58,18 @@ class ApiRequest(models.Model):
 
 
 class AuthEventType(models.TextChoices):
+    # Event codes, not secrets: S105 reads TOKEN and PASSWORD in a name as one.
     LOGIN_SUCCESS = "login_success"
     LOGIN_FAILED = "login_failed"
     ACCOUNT_LOCKED = "account_locked"
     ACCOUNT_UNLOCKED = "account_unlocked"
     LOGOUT = "logout"
     LOGOUT_ALL = "logout_all"
-    TOKEN_REFRESHED = "token_refreshed"
+    TOKEN_REFRESHED = "token_refreshed"  # noqa: S105
     EMAIL_VERIFIED = "email_verified"
-    PASSWORD_RESET_REQUESTED = "password_reset_requested"
-    PASSWORD_RESET_COMPLETED = "password_reset_completed"
-    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105
+    PASSWORD_RESET_COMPLETED = "password_reset_completed"  # noqa: S105
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105
 
 
 class AuthEvent(models.Model):
@@ -127,8 +128,9 @@ class ApplicationError(models.Model):
 
 
 class EmailType(models.TextChoices):
+    # Email type codes, not secrets (S105).
     EMAIL_VERIFICATION = "email_verification"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105
     INVITATION = "invitation"
     ACCOUNT_LOCKED = "account_locked"
     SIGNUP_EXISTING_ACCOUNT = "signup_existing_account"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-
 from email.utils import make_msgid
 
 from django.core.mail import EmailMessage

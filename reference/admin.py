@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from configuration.forms import JSONObjectField
-from eventlead.backoffice.options import InUseProtectedAdmin
+from eventlead.backoffice.options import InUseProtectedAdmin, editable_fields
 
 from . import models
 
@@ -41,6 +41,45 @@ class ReferenceAdmin(InUseProtectedAdmin):
         return users
 
 
+COUNTRY_FIELDSETS = (
+    (
+        None,
+        {
+            "fields": (
+                "code",
+                "display_name",
+                "country_code",
+                "country_code3",
+                "country_name",
+                "phone_prefix",
+                "description",
+                "sort_order",
+                "is_active",
+            )
+        },
+    ),
+    (
+        "Currency and tax",
+        {
+            "fields": (
+                "currency_code",
+                "currency_symbol",
+                "currency_name",
+                "tax_rate",
+                "tax_name",
+                "tax_inclusive",
+                "tax_number_label",
+            )
+        },
+    ),
+    (
+        "Integrations",
+        {"fields": ("company_validation_provider", "address_validation_provider", "integration_config")},
+    ),
+    ("Dates", {"fields": ("created_date", "updated_date")}),
+)
+
+
 class CountryForm(forms.ModelForm):
     integration_config = JSONObjectField(
         required=False,
@@ -50,7 +89,7 @@ class CountryForm(forms.ModelForm):
 
     class Meta:
         model = models.Country
-        fields = "__all__"
+        fields = editable_fields(COUNTRY_FIELDSETS, ReferenceAdmin.readonly_fields)
 
 
 @admin.register(models.Country)
@@ -70,43 +109,7 @@ class CountryAdmin(ReferenceAdmin):
     list_display_links = ("code", "country_name")
     list_filter = ("is_active", "tax_inclusive", "company_validation_provider")
     search_fields = ("code", "country_code", "country_code3", "country_name", "display_name", "currency_code")
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "code",
-                    "display_name",
-                    "country_code",
-                    "country_code3",
-                    "country_name",
-                    "phone_prefix",
-                    "description",
-                    "sort_order",
-                    "is_active",
-                )
-            },
-        ),
-        (
-            "Currency and tax",
-            {
-                "fields": (
-                    "currency_code",
-                    "currency_symbol",
-                    "currency_name",
-                    "tax_rate",
-                    "tax_name",
-                    "tax_inclusive",
-                    "tax_number_label",
-                )
-            },
-        ),
-        (
-            "Integrations",
-            {"fields": ("company_validation_provider", "address_validation_provider", "integration_config")},
-        ),
-        ("Dates", {"fields": ("created_date", "updated_date")}),
-    )
+    fieldsets = COUNTRY_FIELDSETS
 
 
 @admin.register(models.Language)

@@ -1,7 +1,7 @@
 """The ABR client against a fake ABR over real HTTP: JSONP, error shapes, failures."""
 
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -119,6 +119,15 @@ def test_an_http_error_status_is_a_failure(fake_abr):
         client.fetch_abn("51824753556")
 
 
+@pytest.mark.parametrize("base_url", ["file:///etc/", "ftp://127.0.0.1/json/"])
+def test_a_base_url_that_is_not_http_is_a_failure_and_nothing_is_read(fake_abr, settings, base_url):
+    settings.ABR_BASE_URL = base_url
+
+    with pytest.raises(client.AbrUnavailable, match="not an http"):
+        client.fetch_abn("51824753556")
+    assert fake_abr.requests == []
+
+
 def test_a_refused_connection_is_a_failure(fake_abr):
     fake_abr.stop()
 
@@ -139,7 +148,7 @@ def test_a_slow_answer_times_out(fake_abr, settings):
 
 
 def test_company_fields_from_an_abn_result():
-    verified_at = datetime(2026, 3, 2, 4, 5, 6, tzinfo=timezone.utc)
+    verified_at = datetime(2026, 3, 2, 4, 5, 6, tzinfo=UTC)
 
     assert client.company_fields_from_abn(HARBOURSIDE_RESULT, verified_at=verified_at) == {
         "abn": "51824753556",
@@ -158,6 +167,6 @@ def test_company_fields_from_an_abn_result():
 def test_company_fields_of_a_company_without_gst():
     result = {**HARBOURSIDE_RESULT, "acn": "004085616", "gst_registered": False, "gst_registered_from": None}
 
-    fields = client.company_fields_from_abn(result, verified_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    fields = client.company_fields_from_abn(result, verified_at=datetime(2026, 1, 1, tzinfo=UTC))
 
     assert (fields["acn"], fields["gst_registered"], fields["gst_registered_from"]) == ("004085616", False, None)

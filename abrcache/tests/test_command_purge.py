@@ -1,6 +1,6 @@
 """manage.py purge_abr_cache: everything, the expired entries, or every copy of one ABN."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -42,7 +42,7 @@ def test_without_options_everything_is_deleted(cached):
 
 
 def test_expired_deletes_only_entries_past_their_expiry(fake_abr):
-    long_ago = datetime.now(timezone.utc) - timedelta(days=91)
+    long_ago = datetime.now(UTC) - timedelta(days=91)
     abr_search(search_type="abn", value="51824753556", now=long_ago)
     abr_search(search_type="acn", value="004085616")
 
@@ -56,8 +56,8 @@ def test_an_abn_is_deleted_with_every_search_whose_answer_holds_it(cached):
         search_type="name",
         search_value="shop 51824753556",
         result_count=1,
-        cached_at=datetime.now(timezone.utc),
-        expires_at=datetime.now(timezone.utc) + timedelta(days=1),
+        cached_at=datetime.now(UTC),
+        expires_at=datetime.now(UTC) + timedelta(days=1),
         response_json={
             "Message": "",
             "Names": [

@@ -1,7 +1,7 @@
 """abr_search: validation before any call, cache hit/miss/expiry, stale answers, failures."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -18,7 +18,7 @@ from eventlead.core.exceptions import UpstreamUnavailable, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TTL = timedelta(days=90)  # validation.abr_cache_days as seeded
 
 

@@ -44,7 +44,7 @@ def test_one_reset_link_used_twenty_times_at_once_sets_one_password(make_user):
 
     assert Counter(status for status, _ in answers) == {200: 1, 400: THREADS - 1}
     assert refusals(answers) == {("token_invalid", TokenInvalid.message)}
-    [winner] = [password for password, (status, _) in zip(passwords, answers) if status == 200]
+    [winner] = [password for password, (status, _) in zip(passwords, answers, strict=True) if status == 200]
     user.refresh_from_db()
     assert [password for password in passwords if user.check_password(password)] == [winner]
     assert AuthEvent.objects.filter(user=user, event_type="password_reset_completed").count() == 1

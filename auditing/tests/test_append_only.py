@@ -42,9 +42,8 @@ def test_raw_sql_update_and_delete_are_refused_by_the_database(model, statement)
     table = connection.ops.quote_name(model._meta.db_table)
     column = connection.ops.quote_name(model._meta.get_field("request_id").column)
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement.format(table=table, column=column))
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement.format(table=table, column=column))
     assert model.objects.count() == 1
 
 
@@ -57,9 +56,8 @@ def test_flush_empties_audit_tables_and_the_triggers_survive():
 
     assert ActivityLog.objects.count() == 0
     activity_record(action="after_flush", entity="Thing")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(ActivityLog._meta.db_table)}")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(ActivityLog._meta.db_table)}")
 
 
 def test_a_row_with_its_key_set_is_written_with_one_insert_and_no_update(django_assert_num_queries):

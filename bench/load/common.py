@@ -15,7 +15,7 @@ import secrets
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.shared import call, free_port, interrupt, terminate_with_parent  # noqa: F401 - used as common.*
@@ -143,10 +143,10 @@ class Server:
             self.process.terminate()
             try:
                 self.process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
+            except subprocess.TimeoutExpired as error:
                 self.process.kill()
                 self.process.wait()
-                raise LoadError("gunicorn did not stop within 40 s of SIGTERM and was killed")
+                raise LoadError("gunicorn did not stop within 40 s of SIGTERM and was killed") from error
         return round(time.monotonic() - started, 2)
 
 
@@ -333,7 +333,7 @@ def conditions() -> dict:
     banner = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
     tool = re.match(r"wrk \S+", banner)
     return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "code": _code_version(),
         "machine": {"cores": os.cpu_count(), "cpu": model, "os": f"{platform.system()} {platform.release()}"},
         "software": {

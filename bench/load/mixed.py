@@ -348,11 +348,13 @@ def render_markdown(report: dict) -> str:
         "",
         "| Check after a clean stop | expected | found | result |",
         "|---|---:|---:|---|",
-        f"| `log.ApiRequest` rows with the run's mark = requests wrk sent ({log_check['requests_answered_before_stop']} "
-        f"answered before wrk stopped + {log_check['in_flight_at_stop']} in flight) | {log_check['requests_sent']} "
+        f"| `log.ApiRequest` rows with the run's mark = requests wrk sent "
+        f"({log_check['requests_answered_before_stop']} answered before wrk stopped + "
+        f"{log_check['in_flight_at_stop']} in flight) | {log_check['requests_sent']} "
         f"| {log_check['api_request_rows']} | {'PASS' if log_check['passed'] else 'FAIL'} |",
-        f"| `audit.ActivityLog` invitation_created rows = invitations created ({audit_check['created_201_seen_by_wrk']} "
-        f"201s seen by wrk + {audit_check['created_201_answered_after_stop']} answered after it stopped; "
+        f"| `audit.ActivityLog` invitation_created rows = invitations created "
+        f"({audit_check['created_201_seen_by_wrk']} 201s seen by wrk + "
+        f"{audit_check['created_201_answered_after_stop']} answered after it stopped; "
         f"{audit_check['invitations_in_database']} invitation rows) | {audit_check['created_201_in_request_log']} "
         f"| {audit_check['activity_log_rows']} | {'PASS' if audit_check['passed'] else 'FAIL'} |",
         "",

@@ -11,7 +11,7 @@ import uuid
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.paginator import Paginator
 from django.db import models
@@ -33,6 +33,16 @@ def https_formfield(field, **kwargs):
     if isinstance(field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return field.formfield(**kwargs)
+
+
+def editable_fields(fieldsets, readonly_fields=()) -> tuple[str, ...]:
+    """The fields a fieldset layout lets an admin edit: a ModelForm's explicit ``Meta.fields``.
+
+    Naming the fields, rather than excluding some, keeps a column added later (a token, a hash)
+    off the form until someone puts it in a fieldset.
+    """
+    readonly = set(readonly_fields)
+    return tuple(name for name in flatten_fieldsets(fieldsets) if name not in readonly)
 
 
 MESSAGE_IN_USE = (

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseRedirect

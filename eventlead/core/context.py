@@ -21,7 +21,9 @@ class RequestContext:
     user_agent: str = ""
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("request_context", default=RequestContext())
+# Outside a request. Frozen, so one instance can be every context's default.
+NO_REQUEST = RequestContext()
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("request_context", default=NO_REQUEST)
 
 
 def current() -> RequestContext:

@@ -307,7 +307,7 @@ class Catalogue:
     def _foreign_key_rows(self, table: _Table):
         for name, constraint in _by_name(table.constraints, "F"):
             schema, target, targets = constraint.references
-            for column, referenced in zip(constraint.columns, targets):
+            for column, referenced in zip(constraint.columns, targets, strict=True):
                 yield mssql_introspection.ForeignKeyRow(name, column, schema, target, referenced)
 
     def _check_rows(self, table: _Table):
@@ -324,7 +324,7 @@ class Catalogue:
     def _index_rows(self, table: _Table):
         for name, index in table.indexes.items():
             clustered = index.enforces == "PK"  # a new table's PRIMARY KEY is its clustered index
-            for column, descending in zip(index.columns, index.descending):
+            for column, descending in zip(index.columns, index.descending, strict=True):
                 yield mssql_introspection.IndexRow(
                     name,
                     index.unique,

@@ -15,6 +15,7 @@ The records are invented; their ABNs and ACNs have valid check digits.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import threading
@@ -233,10 +234,9 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             fake.requests.append((page, params))
         if fake._gate is not None:
-            try:
+            # Stopped, or fewer callers came than expected: answer anyway.
+            with contextlib.suppress(threading.BrokenBarrierError):
                 fake._gate.wait(timeout=10)
-            except threading.BrokenBarrierError:
-                pass  # stopped, or fewer callers came than expected: answer anyway
         if fake.delay:
             fake._wake.wait(fake.delay)
         if fake.status != 200:

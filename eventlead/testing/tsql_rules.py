@@ -13,9 +13,8 @@ would answer with an error:
 
 from __future__ import annotations
 
-import re
-
 import logging
+import re
 
 import sqlglot
 from sqlglot import exp

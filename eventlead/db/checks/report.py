@@ -28,10 +28,10 @@ def result(check: str, target: str, passed: bool, detail: str = "") -> Result:
 
 def render_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     """Align ``rows`` under ``headers``; the last column is left ragged."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
     lines = []
     for index, row in enumerate([headers, *rows]):
-        cells = [str(cell).ljust(width) for cell, width in zip(row[:-1], widths)]
+        cells = [str(cell).ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
         lines.append("  ".join([*cells, str(row[-1])]).rstrip())
         if index == 0:
             lines.append("  ".join("-" * width for width in widths))

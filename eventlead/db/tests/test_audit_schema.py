@@ -8,8 +8,8 @@ from django.db import connection, models
 from django.test.utils import isolate_apps
 
 from eventlead.db.checks.declared import project_models
-from eventlead.db.naming import SCHEMAS
 from eventlead.db.checks.standards import Violation, audit_database, audit_models
+from eventlead.db.naming import SCHEMAS
 from eventlead.db.sqlserver import script_database
 
 from .engine_sql import stray_table
@@ -184,9 +184,10 @@ def test_the_command_lists_violations_and_exits_1(monkeypatch):
     table = out.getvalue().splitlines()[2:]
     assert table == [
         "target       rule         detail",
-        "-----------  -----------  -----------------------------------------------------------------------------------------",
+        "-----------  -----------  " + "-" * 89,
         "sprocket     primary key  key id; the standard wants sprocketID",
-        'sprocket     schema       not in one of the schemas dbo, ref, config, log, audit, cache (db_table = "schema.Table")',
+        "sprocket     schema       "
+        'not in one of the schemas dbo, ref, config, log, audit, cache (db_table = "schema.Table")',
         "sprocket     table name   'sprocket' is not PascalCase",
         "sprocket.id  column name  'id' is not PascalCase (set db_column)",
     ]

@@ -65,18 +65,16 @@ def test_every_catalogue_column_exists():
 def test_a_user_with_an_unknown_status_is_refused():
     unknown = (UserStatus.objects.aggregate(highest=Max("id"))["highest"] or 0) + 1
 
-    with pytest.raises(IntegrityError, match="FK_User_UserStatus"):
-        with transaction.atomic():
-            new_user("nobody@example.com", status_id=unknown)
-            connection.check_constraints()  # the key is DEFERRABLE: check before COMMIT
+    with pytest.raises(IntegrityError, match="FK_User_UserStatus"), transaction.atomic():
+        new_user("nobody@example.com", status_id=unknown)
+        connection.check_constraints()  # the key is DEFERRABLE: check before COMMIT
 
 
 def test_a_second_user_with_the_same_email_is_refused():
     new_user("twin@example.com")
 
-    with pytest.raises(IntegrityError, match="UQ_User_Email"):
-        with transaction.atomic():
-            new_user("twin@example.com")
+    with pytest.raises(IntegrityError, match="UQ_User_Email"), transaction.atomic():
+        new_user("twin@example.com")
 
 
 def test_abn_is_unique_only_where_present():
@@ -87,6 +85,5 @@ def test_abn_is_unique_only_where_present():
     new_company(None)
     new_company(None)  # NULLs never collide, and the index leaves them out anyway
     new_company("51824753556")
-    with pytest.raises(IntegrityError, match="UQ_Company_ABN"):
-        with transaction.atomic():
-            new_company("51824753556")
+    with pytest.raises(IntegrityError, match="UQ_Company_ABN"), transaction.atomic():
+        new_company("51824753556")

@@ -101,8 +101,9 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
             f"@level{depth}type = N'{kind}', @level{depth}name = {_unicode(name)}"
             for depth, (kind, name) in enumerate(levels)
         )
+        # S608: names and the comment go in as N'' literals escaped by _unicode (DDL takes no parameters).
         statements = [
-            f"IF EXISTS (SELECT 1 FROM sys.fn_listextendedproperty({_unicode(DESCRIPTION)}, {', '.join(listed)})) "
+            f"IF EXISTS (SELECT 1 FROM sys.fn_listextendedproperty({_unicode(DESCRIPTION)}, {', '.join(listed)})) "  # noqa: S608
             f"BEGIN EXEC sp_dropextendedproperty @name = {_unicode(DESCRIPTION)}, {named}; END"
         ]
         if comment:

@@ -18,9 +18,9 @@ class DatabaseOperations(operations.DatabaseOperations):
             return statements
         with self.connection.cursor() as cursor:
             marks = ", ".join("%s" for _ in tables)
-            cursor.execute(
-                f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})", list(tables)
-            )
+            # S608: only placeholders are formatted in; the table names are parameters.
+            query = f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})"  # noqa: S608
+            cursor.execute(query, list(tables))
             triggers = cursor.fetchall()
         drops = [f'DROP TRIGGER "{name}";' for name, _ in triggers]
         restores = [f"{sql};" for _, sql in triggers]
