@@ -6,6 +6,8 @@ the admin's URLs carry a single key. So the list is a page of our own on the adm
 behind the same access check, and listed on the index under "ABR cache".
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
@@ -13,7 +15,7 @@ from django.template.response import TemplateResponse
 
 from auditing.services import activity_record
 from eventlead.backoffice.options import EstimatedCountPaginator
-from eventlead.backoffice.site import PageLink
+from eventlead.backoffice.site import BackOfficeSite, PageLink
 from eventlead.core.exceptions import ValidationFailed
 
 from .models import ABRSearch, SearchType
@@ -22,17 +24,15 @@ from .services import abr_cache_purge, normalise_search_value
 PER_PAGE = 50
 PURGE_EXPIRED, PURGE_ABN, PURGE_ALL = "expired", "abn", "all"
 MESSAGE_ABN_NEEDED = "Enter the ABN whose cached entries should be removed."
+SCOPE_CHOICES = (
+    (PURGE_EXPIRED, "Expired entries"),
+    (PURGE_ABN, "Every entry for one ABN (a withdrawn record)"),
+    (PURGE_ALL, "All entries"),
+)
 
 
 class PurgeForm(forms.Form):
-    scope = forms.ChoiceField(
-        label="Remove",
-        choices=(
-            (PURGE_EXPIRED, "Expired entries"),
-            (PURGE_ABN, "Every entry for one ABN (a withdrawn record)"),
-            (PURGE_ALL, "All entries"),
-        ),
-    )
+    scope = forms.ChoiceField(label="Remove", choices=SCOPE_CHOICES)
     abn = forms.CharField(label="ABN", required=False, max_length=20)
 
     def clean(self):
@@ -56,7 +56,7 @@ def _purge(request, form: PurgeForm) -> int:
         action="abr_cache_purged",
         entity="ABRSearch",
         actor=request.user,
-        description=f"Purged the ABR cache: {dict(form.fields['scope'].choices)[scope].lower()}",
+        description=f"Purged the ABR cache: {dict(SCOPE_CHOICES)[scope].lower()}",
         new_values={"scope": scope, "abn": abn, "removed": removed},
     )
     return removed
@@ -95,7 +95,8 @@ def abr_search_list(request):
     )
 
 
-admin.site.register_page(
+# The default site is BackOfficeSite (BackOfficeAdminConfig.default_site); its stub type is AdminSite.
+cast(BackOfficeSite, admin.site).register_page(
     route="abrcache/abrsearch/",
     view=abr_search_list,
     link=PageLink(app_label="abrcache", name="ABR searches", url_name="abrcache_abrsearch_changelist"),

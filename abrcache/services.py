@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import ModuleType
+from typing import Any, TypedDict, cast
 
 from django.db import transaction
 from django.db.models import F
@@ -23,7 +25,7 @@ from eventlead.core.exceptions import UpstreamUnavailable, ValidationFailed
 from . import client
 from .models import ABRSearch, SearchType
 
-NAME_MAX_LENGTH = ABRSearch._meta.get_field("search_value").max_length
+NAME_MAX_LENGTH = cast(int, ABRSearch._meta.get_field("search_value").max_length)  # CharField(max_length=200)
 
 MESSAGE_INVALID_ABN = "Enter a valid ABN: 11 digits with a correct check digit."
 MESSAGE_INVALID_ACN = "Enter a valid ACN: 9 digits with a correct check digit."
@@ -39,7 +41,14 @@ class SearchResult:
     cached: bool  # served from cache.ABRSearch without asking ABR
     cached_at: datetime  # when ABR gave this answer
     stale: bool  # past its expiry, served because ABR failed
-    results: list[dict]
+    results: list[dict[str, Any]]
+
+
+class SearchKey(TypedDict):
+    """The primary key of a ``cache.ABRSearch`` row."""
+
+    search_type: str
+    search_value: str
 
 
 def normalise_search_value(*, search_type: str, value: str) -> str:
@@ -63,10 +72,11 @@ def normalise_search_value(*, search_type: str, value: str) -> str:
     raise ValueError(f"Unknown ABR search type {search_type!r}.")
 
 
-def _checked_number(value: str, module, field: str, message: str) -> str:
+def _checked_number(value: str, module: ModuleType, field: str, message: str) -> str:
     # stdnum drops spaces ("51 824 753 556") and returns the digits; anything else is refused.
     try:
-        return module.validate(value)
+        digits: str = module.validate(value)
+        return digits
     except NumberInvalid:
         raise ValidationFailed(fields={field: [message]}) from None
 
@@ -75,7 +85,7 @@ def abr_search(*, search_type: str, value: str, now: datetime | None = None) -> 
     """Search ABR by ABN, ACN or name, answering from the cache while the entry is fresh."""
     now = now or timezone.now()
     search_value = normalise_search_value(search_type=search_type, value=value)
-    key = {"search_type": search_type, "search_value": search_value}
+    key: SearchKey = {"search_type": search_type, "search_value": search_value}
 
     entry = ABRSearch.objects.filter(**key).first()
     if entry is not None and now <= entry.expires_at:
@@ -94,7 +104,7 @@ def abr_search(*, search_type: str, value: str, now: datetime | None = None) -> 
     return _result(entry, cached=False, stale=False)
 
 
-def _fetch(search_type: str, search_value: str) -> dict:
+def _fetch(search_type: str, search_value: str) -> dict[str, Any]:
     if search_type == SearchType.ABN:
         return client.fetch_abn(search_value)
     if search_type == SearchType.ACN:
@@ -102,18 +112,18 @@ def _fetch(search_type: str, search_value: str) -> dict:
     return client.fetch_names(search_value)
 
 
-def _results(search_type: str, payload: dict) -> list[dict]:
+def _results(search_type: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
     if search_type == SearchType.NAME:
         return client.name_results(payload)
     return client.abn_results(payload)
 
 
-def _count_hit(key: dict, now: datetime) -> None:
+def _count_hit(key: SearchKey, now: datetime) -> None:
     # One UPDATE with F(): concurrent hits each add one, none is lost.
     ABRSearch.objects.filter(**key).update(hit_count=F("hit_count") + 1, last_hit_at=now)
 
 
-def _store(key: dict, payload: dict, now: datetime) -> ABRSearch:
+def _store(key: SearchKey, payload: dict[str, Any], now: datetime) -> ABRSearch:
     """Insert or refresh the entry; safe when several requests miss the same key at once.
 
     ``update_or_create`` locks an existing row (SELECT ... FOR UPDATE) and, when two inserts

@@ -1,5 +1,9 @@
 """Back office for users: find, edit, unlock, suspend; never a password or token hash on screen."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -18,9 +22,12 @@ from reference.models import UserRole, UserStatus
 from . import admin_actions
 from .models import User
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
+
 # What the user page shows. Never on it: the password hash, the API session identifier and the
 # token versions (bookkeeping for revocation); one-time token tables are not registered at all.
-USER_FIELDSETS = (
+USER_FIELDSETS: _FieldsetSpec = (
     (None, {"fields": ("email", "first_name", "last_name", "phone", "role_title", "profile_picture_url")}),
     ("Access", {"fields": ("user_role", "status", "two_factor")}),
     ("Preferences", {"fields": ("timezone_identifier", "language", "country")}),

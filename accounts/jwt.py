@@ -6,11 +6,17 @@ at once. Lifetimes are read when each token is issued, so an admin's change appl
 next token without a restart.
 """
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from configuration.settings_store import get_setting
+
+if TYPE_CHECKING:
+    from .models import User
 
 ACCESS_VERSION_CLAIM = "atv"
 REFRESH_VERSION_CLAIM = "rtv"
@@ -26,14 +32,15 @@ class VersionedAccessToken(AccessToken):
 class VersionedRefreshToken(RefreshToken):
     access_token_class = VersionedAccessToken
     # Claims that stay with the refresh token and are copied into its access tokens.
-    no_copy_claims = (*RefreshToken.no_copy_claims, REFRESH_VERSION_CLAIM)
+    # simplejwt's no_copy_claims is inferred as a fixed-length tuple, so a longer one does not match it.
+    no_copy_claims = (*RefreshToken.no_copy_claims, REFRESH_VERSION_CLAIM)  # type: ignore[assignment]
 
     @property
     def lifetime(self):
         return timedelta(days=get_setting("auth.refresh_token_days"))
 
 
-def issue_token_pair(user) -> dict[str, str]:
+def issue_token_pair(user: User) -> dict[str, str]:
     """Issue a refresh token and its access token, recorded for logout and rotation."""
     refresh = VersionedRefreshToken.for_user(user)
     refresh[REFRESH_VERSION_CLAIM] = user.refresh_token_version

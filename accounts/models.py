@@ -118,8 +118,9 @@ class User(AbstractBaseUser, SoftDeleteModel):
     def is_locked_at(self, now) -> bool:
         return self.is_locked and (self.locked_until is None or self.locked_until > now)
 
+    # AbstractBaseUser.is_active is a plain attribute; here it is derived from the row, so read-only.
     @property
-    def is_active(self) -> bool:
+    def is_active(self) -> bool:  # type: ignore[override]
         """Active status, not locked, not deleted: the only users Django lets sign in."""
         return not self.is_deleted and self.status.code == UserStatus.ACTIVE and not self.is_locked_at(timezone.now())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import TypeVar, cast
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
@@ -61,7 +62,7 @@ def _burn_password_hash(password: str) -> None:
     make_password(password)
 
 
-def _audit_user_change(user: User, before: dict, *, action: str, actor: User | None) -> None:
+def _audit_user_change(user: User, before: dict[str, object], *, action: str, actor: User | None) -> None:
     """Write the user's snapshot and the business action, in the caller's transaction."""
     user.refresh_from_db()
     entity_snapshot_record(instance=user, old=before, actor=actor)
@@ -92,7 +93,7 @@ def user_signup(*, email: str, password: str, first_name: str, last_name: str) -
     """
     email = normalize_email(email)
     # Case folding can lengthen an address ("ß" becomes "ss") past what the column holds.
-    max_length = User._meta.get_field("email").max_length
+    max_length = cast(int, User._meta.get_field("email").max_length)  # EmailField(max_length=254)
     if len(email) > max_length:
         raise ValidationFailed(fields={"email": [MESSAGE_EMAIL_TOO_LONG % max_length]})
     candidate = User(email=email, first_name=first_name, last_name=last_name)
@@ -123,7 +124,13 @@ def user_signup(*, email: str, password: str, first_name: str, last_name: str) -
     return None
 
 
-def _one_time_token_issue(model, *, user: User, lifetime: timedelta, now: datetime, **fields) -> str:
+# The one-time token models; OneTimeToken itself is abstract (no manager, no ``user``).
+OneTimeTokenT = TypeVar("OneTimeTokenT", UserEmailVerificationToken, UserPasswordResetToken)
+
+
+def _one_time_token_issue(
+    model: type[OneTimeTokenT], *, user: User, lifetime: timedelta, now: datetime, **fields: object
+) -> str:
     """Store the hash of a new token for ``user``; every older unused one stops working."""
     token, token_hash = new_token()
     with transaction.atomic():
@@ -147,7 +154,7 @@ def email_verification_resend(*, email: str) -> None:
             )
 
 
-def _consume(model, token: str, now: datetime):
+def _consume(model: type[OneTimeTokenT], token: str, now: datetime) -> OneTimeTokenT:
     """Mark a one-time token used, exactly once; raise if unknown, used or expired."""
     row = model.objects.select_related("user").filter(token_hash=hash_token(token or "")).first()
     if row is None or row.used_at is not None or row.user.is_deleted:
@@ -267,7 +274,8 @@ def session_start(*, user: User, now: datetime | None = None) -> dict[str, str]:
 
 def _refresh_token_user(raw: str) -> tuple[VersionedRefreshToken, User]:
     try:
-        refresh = VersionedRefreshToken(raw)
+        # simplejwt annotates the encoded token as a Token; it is the str (jazzband/djangorestframework-simplejwt#787).
+        refresh = VersionedRefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as error:
         raise RefreshTokenInvalid() from error
     try:
@@ -420,7 +428,7 @@ PROFILE_FIELDS = ("first_name", "last_name", "phone", "role_title", "timezone_id
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, **changes) -> User:
+def user_profile_update(*, user: User, **changes: object) -> User:
     before = snapshot(user)
     for field, value in changes.items():
         if field not in PROFILE_FIELDS:

@@ -1,7 +1,10 @@
 """Back office for companies: profile and the three detail records, members and invitations read-only."""
 
+from __future__ import annotations
+
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin, messages
@@ -29,6 +32,9 @@ from .models import (
 )
 from .validation import compact_number, validate_for_country
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
+
 # Filled from the ABR by "Refresh ABR details"; shown, not typed.
 ABR_FIELDS = (
     "legal_entity_name",
@@ -41,7 +47,7 @@ ABR_FIELDS = (
     "abr_last_verified_at",
 )
 RECORD_FIELDS = ("created_date", "updated_date", "is_deleted", "deleted_date")
-COMPANY_FIELDSETS = (
+COMPANY_FIELDSETS: _FieldsetSpec = (
     (
         None,
         {

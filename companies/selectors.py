@@ -1,13 +1,20 @@
 """Reads of the companies area, each with its joins done up front (no query per row)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
 from reference.models import UserCompanyStatus
 
 from .models import UserCompany, UserInvitation
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def memberships_of_user(*, user) -> QuerySet[UserCompany]:
+
+def memberships_of_user(*, user: User) -> QuerySet[UserCompany]:
     """The caller's active memberships with company, country, industry and role."""
     return (
         UserCompany.objects.filter(

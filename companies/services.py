@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -12,6 +15,9 @@ from reference.selectors import reference_id
 
 from .models import Company, CompanyBillingDetails, CompanyCustomerDetails, CompanyOrganizerDetails, UserCompany
 from .validation import compact_number, validate_for_country
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MESSAGE_ABN_TAKEN = "A company with this ABN already exists."
 MESSAGE_LAST_ADMIN = "A company needs at least one active company admin; make someone else admin first."
@@ -49,7 +55,7 @@ def _industry(code: str | None) -> Industry | None:
     return industry
 
 
-def _validate(values: dict, country: Country) -> None:
+def _validate(values: dict[str, object], country: Country) -> None:
     errors = validate_for_country(values, country_id=country.pk, country_code=country.country_code)
     if errors:
         raise ValidationFailed(fields={_camel(k): v for k, v in errors.items()})
@@ -60,7 +66,7 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _abr_fields(abn: str) -> dict:
+def _abr_fields(abn: str) -> dict[str, object]:
     """Company fields from the ABR, through its cache; none when ABR has no answer now.
 
     A company can be created while ABR is down; ``ABRLastVerifiedAt`` stays empty until
@@ -91,13 +97,13 @@ def _save_company(company: Company) -> None:
 
 def company_create(
     *,
-    creator,
+    creator: User,
     company_name: str,
     country_code: str,
     abn: str | None = None,
     acn: str | None = None,
     industry_code: str | None = None,
-    **fields,
+    **fields: object,
 ) -> Company:
     """Create a company; the creator becomes its admin (joined via sign-up), on the free tier.
 
@@ -123,7 +129,7 @@ def company_create(
 
 
 @transaction.atomic
-def _company_insert(*, creator, abr_fields: dict, **fields) -> Company:
+def _company_insert(*, creator: User, abr_fields: dict[str, object], **fields: object) -> Company:
     company = Company(created_by=creator, updated_by=creator, **fields)
     for field, value in abr_fields.items():
         if field not in ("abn", "acn") or not getattr(company, field):
@@ -167,7 +173,9 @@ def _company_insert(*, creator, abr_fields: dict, **fields) -> Company:
 
 
 @transaction.atomic
-def company_update(*, company: Company, actor, industry_code: str | None = ..., **changes) -> Company:
+def company_update(
+    *, company: Company, actor: User, industry_code: str | None | EllipsisType = ..., **changes: object
+) -> Company:
     company = Company.objects.select_for_update().get(pk=company.pk)
     before = snapshot(company)
     _validate(changes, company.country)
@@ -190,11 +198,16 @@ def company_update(*, company: Company, actor, industry_code: str | None = ..., 
     return company
 
 
-DETAILS_MODELS = {"billing": CompanyBillingDetails, "organizer": CompanyOrganizerDetails}
+DETAILS_MODELS: dict[str, type[CompanyBillingDetails] | type[CompanyOrganizerDetails]] = {
+    "billing": CompanyBillingDetails,
+    "organizer": CompanyOrganizerDetails,
+}
 
 
 @transaction.atomic
-def company_details_update(*, company: Company, kind: str, actor, **changes):
+def company_details_update(
+    *, company: Company, kind: str, actor: User, **changes: Any
+) -> CompanyBillingDetails | CompanyOrganizerDetails:
     """Create or change the billing or organizer details of a company."""
     model = DETAILS_MODELS[kind]
     country = company.country
@@ -240,7 +253,7 @@ def _lock_active_admins(company_id: int) -> list[int]:
 
 
 @transaction.atomic
-def member_role_change(*, membership: UserCompany, role_code: str, actor, reason: str = "") -> UserCompany:
+def member_role_change(*, membership: UserCompany, role_code: str, actor: User, reason: str = "") -> UserCompany:
     role = UserCompanyRole.objects.active().filter(code=role_code).first()
     if role is None:
         raise ValidationFailed(fields={"role": [f"Choose one of: {', '.join(_role_codes())}."]})
@@ -274,7 +287,7 @@ def member_role_change(*, membership: UserCompany, role_code: str, actor, reason
 
 
 @transaction.atomic
-def member_remove(*, membership: UserCompany, actor, reason: str) -> UserCompany:
+def member_remove(*, membership: UserCompany, actor: User, reason: str) -> UserCompany:
     """Soft removal: status removed, with date, remover and reason; the row stays."""
     admins = _lock_active_admins(membership.company_id)
     membership = UserCompany.objects.select_for_update().get(pk=membership.pk)

@@ -9,7 +9,9 @@ each request (``companies.validation``), so a change applies to the next request
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +21,9 @@ from reference.models import SettingType
 
 from .models import AppSetting, ValidationRule
 from .settings_store import SettingValueError, clear_cache, parse_value
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MASK = "********"
 ACTION_SETTING_CHANGED = "setting_changed"
@@ -75,7 +80,7 @@ def setting_value_display(setting: AppSetting, raw: str) -> str:
 
 
 @transaction.atomic
-def app_setting_update(*, setting: AppSetting, value: str, actor) -> AppSetting:
+def app_setting_update(*, setting: AppSetting, value: str, actor: User) -> AppSetting:
     """Store a new value for ``setting`` and record who changed it from what to what.
 
     The row is locked while it changes, so two admins saving at once are recorded in turn,
@@ -104,7 +109,7 @@ def app_setting_update(*, setting: AppSetting, value: str, actor) -> AppSetting:
     return setting
 
 
-def app_setting_reset(*, setting: AppSetting, actor) -> AppSetting:
+def app_setting_reset(*, setting: AppSetting, actor: User) -> AppSetting:
     """Put ``setting`` back to its ``DefaultValue`` (recorded like any other change)."""
     return app_setting_update(setting=setting, value=setting.default_value, actor=actor)
 
@@ -132,13 +137,15 @@ def validation_rule_try(*, rule: ValidationRule, value: str) -> tuple[bool, str]
     return passes, template.format(value=value, rule=rule.rule_name, message=rule.error_message)
 
 
-def _changes(old: dict | None, new: dict) -> tuple[dict | None, dict]:
+def _changes(
+    old: Mapping[str, object] | None, new: Mapping[str, object]
+) -> tuple[dict[str, object] | None, dict[str, object]]:
     keys = [key for key in new if key not in _UNAUDITED_COLUMNS and (old is None or old.get(key) != new[key])]
     return (None if old is None else {key: old.get(key) for key in keys}), {key: new[key] for key in keys}
 
 
 @transaction.atomic
-def validation_rule_save(*, rule: ValidationRule, actor) -> ValidationRule:
+def validation_rule_save(*, rule: ValidationRule, actor: User) -> ValidationRule:
     """Create or change a rule after checking its pattern and example; record the change."""
     validation_pattern_check(pattern=rule.validation_pattern, example_value=rule.example_value)
     created = rule.pk is None
@@ -162,7 +169,7 @@ def validation_rule_save(*, rule: ValidationRule, actor) -> ValidationRule:
 
 
 @transaction.atomic
-def validation_rule_delete(*, rule: ValidationRule, actor) -> None:
+def validation_rule_delete(*, rule: ValidationRule, actor: User) -> None:
     activity_record(
         action=ACTION_RULE_DELETED,
         entity=rule,

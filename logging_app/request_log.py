@@ -176,7 +176,7 @@ def _row(request, response, duration_ms: int) -> dict:
         "query_string": _text(redact_query(request.META.get("QUERY_STRING", "")), 2000),
         "status_code": response.status_code,
         "duration_ms": duration_ms,
-        "user_id": user.pk if getattr(user, "is_authenticated", False) else None,
+        "user_id": user.pk if user is not None and getattr(user, "is_authenticated", False) else None,
         "company_id": company_id,
         "ip_address": _ip(request),
         "user_agent": _text(request.META.get("HTTP_USER_AGENT", ""), 500),

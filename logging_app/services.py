@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
 from django.core.mail import EmailMessage
 from django.core.mail.utils import DNS_NAME
@@ -15,6 +16,10 @@ from django.utils import timezone
 from eventlead.core import context
 
 from .models import AuthEvent, EmailDelivery, EmailStatus
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from companies.models import UserInvitation
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +34,9 @@ def register_email_builder(email_type: str, builder: MessageBuilder) -> None:
     _builders[email_type] = builder
 
 
-def auth_event_record(*, event_type: str, user=None, email: str = "", failure_reason: str = "") -> AuthEvent:
+def auth_event_record(
+    *, event_type: str, user: User | None = None, email: str = "", failure_reason: str = ""
+) -> AuthEvent:
     ctx = context.current()
     return AuthEvent.objects.create(
         event_type=event_type,
@@ -42,7 +49,14 @@ def auth_event_record(*, event_type: str, user=None, email: str = "", failure_re
     )
 
 
-def email_queue(*, email_type: str, recipient: str, subject: str, user=None, invitation=None) -> EmailDelivery:
+def email_queue(
+    *,
+    email_type: str,
+    recipient: str,
+    subject: str,
+    user: User | None = None,
+    invitation: UserInvitation | None = None,
+) -> EmailDelivery:
     """Record a message as queued and send it once the surrounding transaction commits.
 
     A rolled-back request sends nothing; an SMTP failure leaves the row ``failed`` for

@@ -1,5 +1,9 @@
 """Back office for the 13 ``ref`` tables: edit in the list, retire rather than delete."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
 from django import forms
 from django.contrib import admin
 
@@ -7,6 +11,9 @@ from configuration.forms import JSONObjectField
 from eventlead.backoffice.options import InUseProtectedAdmin, editable_fields
 
 from . import models
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
 
 USED_BY_CODE = "the application's code"
 
@@ -22,11 +29,12 @@ class ReferenceAdmin(InUseProtectedAdmin):
     ``Code`` is the stable key code and seed data use, so it is fixed once a row exists.
     """
 
-    list_display = ("code", "display_name", "sort_order", "is_active")
-    list_display_links = ("code", "display_name")
+    # Declared as tuples of any length: the model admins below list more columns.
+    list_display: tuple[str, ...] = ("code", "display_name", "sort_order", "is_active")
+    list_display_links: tuple[str, ...] = ("code", "display_name")
     list_editable = ("sort_order", "is_active")
-    list_filter = ("is_active",)
-    search_fields = ("code", "display_name")
+    list_filter: ClassVar[tuple[str, ...]] = ("is_active",)
+    search_fields: ClassVar[tuple[str, ...]] = ("code", "display_name")
     readonly_fields = ("created_date", "updated_date")
     list_per_page = 100
 
@@ -41,7 +49,7 @@ class ReferenceAdmin(InUseProtectedAdmin):
         return users
 
 
-COUNTRY_FIELDSETS = (
+COUNTRY_FIELDSETS: _FieldsetSpec = (
     (
         None,
         {

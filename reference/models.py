@@ -1,10 +1,14 @@
 """``ref`` schema: lookup tables for every enum-like field (ADR-004)."""
 
+from typing import Self, TypeVar
+
 from django.db import models
 
+_Row = TypeVar("_Row", bound=models.Model)
 
-class ReferenceQuerySet(models.QuerySet):
-    def active(self):
+
+class ReferenceQuerySet(models.QuerySet[_Row]):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
@@ -25,7 +27,9 @@ from django.utils.text import get_text_list
 from eventlead.db.estimates import table_row_estimate
 
 # Addresses typed without a scheme get https:// (Django 6's default, chosen now).
-HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+HTTPS_URL_FIELDS: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 
 def https_formfield(field, **kwargs):
@@ -223,6 +227,8 @@ def _in_use_message(model, rows, users) -> str:
     return MESSAGE_IN_USE.format(rows=rows, users=get_text_list(users, "and"))
 
 
+# Django's delete_selected carries its description, which its stub does not declare.
+@admin.action(permissions=("delete",), description=delete_selected.short_description)  # type: ignore[attr-defined]
 def delete_unused_selected(modeladmin, request, queryset):
     """Django's "Delete selected" when none of the rows is in use; otherwise say why not."""
     rows = list(queryset)
@@ -236,10 +242,6 @@ def delete_unused_selected(modeladmin, request, queryset):
         # A row became used between the check and the delete.
         modeladmin.message_user(request, _in_use_message(modeladmin.model, rows, ["other records"]), messages.ERROR)
         return None
-
-
-delete_unused_selected.allowed_permissions = ("delete",)
-delete_unused_selected.short_description = delete_selected.short_description
 
 
 class InUseProtectedAdmin(admin.ModelAdmin):

@@ -52,7 +52,7 @@ class BackOfficeSite(admin.AdminSite):
     index_title = "System administration"
     enable_nav_sidebar = True
 
-    def __init__(self, name="admin"):
+    def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
         self._pages: list[tuple[str, object, PageLink]] = []
 

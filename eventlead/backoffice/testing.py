@@ -25,7 +25,7 @@ def admin_client(client, system_admin):
 
 def _field_values(form) -> dict:
     """What a browser would post for ``form`` as rendered (hidden and read-only fields aside)."""
-    data = {}
+    data: dict[str, str | list[str]] = {}
     for name in form.fields:
         value = form[name].value()
         key = form.add_prefix(name)

@@ -1,25 +1,31 @@
 """Project-level endpoints and the JSON error pages for paths under /api/."""
 
+from typing import Any
+
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .exceptions import MESSAGE_NOT_FOUND, MESSAGE_SERVER_ERROR, error_body
 
 
-def validated_input(serializer_class, request, **kwargs) -> dict:
+def validated_input(
+    serializer_class: type[serializers.BaseSerializer[Any]], request: Request, **kwargs: Any
+) -> dict[str, Any]:
     """Parse the request body with an input serializer; invalid input raises the 400 error shape."""
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    validated: dict[str, Any] = serializer.validated_data
+    return validated
 
 
-class HealthOutput(serializers.Serializer):
+class HealthOutput(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=["ok", "unavailable"])
     database = serializers.ChoiceField(choices=["ok", "unreachable"])
 
@@ -32,7 +38,7 @@ class HealthApi(APIView):
     throttle_classes = []
 
     @extend_schema(responses={200: HealthOutput, 503: HealthOutput})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
@@ -45,12 +51,12 @@ class HealthApi(APIView):
 # Exempt: otherwise a POST, PATCH or DELETE to an unknown path gets the CSRF failure page (an
 # HTML 403) instead of this 404; the view changes nothing, so there is nothing to protect.
 @csrf_exempt
-def api_not_found(request, *args, **kwargs):
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/ answer in the error shape, not Django's HTML page."""
     return JsonResponse(error_body("not_found", MESSAGE_NOT_FOUND, request=request), status=404)
 
 
-def server_error(request, *args, **kwargs):
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """A 500 never shows a stack trace; API clients get the error shape with the request id."""
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("server_error", MESSAGE_SERVER_ERROR, request=request), status=500)
@@ -59,7 +65,7 @@ def server_error(request, *args, **kwargs):
     return html_server_error(request)
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return api_not_found(request)
     from django.views.defaults import page_not_found as html_page_not_found

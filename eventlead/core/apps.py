@@ -6,7 +6,7 @@ class CoreConfig(AppConfig):
     name = "eventlead.core"
     label = "core"
 
-    def ready(self):
+    def ready(self) -> None:
         from eventlead.core.seed import seed_after_migrate
 
         # post_migrate is sent once per app; listening only to this one seeds once per migrate.

@@ -9,9 +9,12 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 
 @dataclass(frozen=True)
@@ -30,14 +33,15 @@ def current() -> RequestContext:
     return _current.get()
 
 
-def client_ip(meta) -> str | None:
+def client_ip(meta: Mapping[str, Any]) -> str | None:
     """The client's address: ``REMOTE_ADDR``, or X-Forwarded-For only behind trusted proxies.
 
     With ``TRUSTED_PROXY_COUNT`` = n, the proxies append n addresses we trust; the one
     before them is the client. Anything further left is whatever the client claimed.
     """
     remote = meta.get("REMOTE_ADDR")
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    # The settings module's dict mixes value types; NUM_PROXIES is always an int.
+    proxies = cast(int, settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
     forwarded = meta.get("HTTP_X_FORWARDED_FOR")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
@@ -49,7 +53,7 @@ def client_ip(meta) -> str | None:
         return None
 
 
-def request_id_from(meta) -> uuid.UUID:
+def request_id_from(meta: Mapping[str, Any]) -> uuid.UUID:
     """A valid incoming X-Request-ID (a UUID) is kept; anything else gets a fresh one."""
     try:
         return uuid.UUID(meta.get("HTTP_X_REQUEST_ID", ""))
@@ -58,16 +62,17 @@ def request_id_from(meta) -> uuid.UUID:
 
 
 class RequestContextMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         context = RequestContext(
             request_id=request_id_from(request.META),
             ip_address=client_ip(request.META),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
         )
-        request.request_id = context.request_id
+        # Django's request takes extra attributes; the stubs cannot know this one (error_body reads it).
+        request.request_id = context.request_id  # type: ignore[attr-defined]
         token = _current.set(context)
         try:
             response = self.get_response(request)

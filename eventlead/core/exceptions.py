@@ -5,13 +5,15 @@ included, as ``{"error": {"code", "message", "fields"?, "requestId"}}`` (spec/ap
 """
 
 import logging
+from typing import Any, ClassVar, cast
 
 from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from rest_framework import exceptions as drf
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import InvalidToken
 
@@ -26,11 +28,11 @@ MESSAGE_UNAVAILABLE = "The service is briefly unavailable. Try again in a moment
 class DomainError(Exception):
     """A business rule refused the request."""
 
-    code = "bad_request"
-    status_code = status.HTTP_400_BAD_REQUEST
-    message = "The request cannot be completed."
+    code: ClassVar[str] = "bad_request"
+    status_code: ClassVar[int] = status.HTTP_400_BAD_REQUEST
+    message: str = "The request cannot be completed."
 
-    def __init__(self, message: str | None = None, *, fields: dict | None = None):
+    def __init__(self, message: str | None = None, *, fields: dict[str, Any] | None = None) -> None:
         self.message = message or self.message
         self.fields = fields
         super().__init__(self.message)
@@ -95,8 +97,10 @@ _DRF_CODES = {
 }
 
 
-def error_body(code: str, message: str, fields: dict | None = None, request=None) -> dict:
-    error = {"code": code, "message": message}
+def error_body(
+    code: str, message: str, fields: dict[str, Any] | None = None, request: HttpRequest | Request | None = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
     request_id = getattr(request, "request_id", None) if request is not None else None
@@ -105,14 +109,14 @@ def error_body(code: str, message: str, fields: dict | None = None, request=None
     return {"error": error}
 
 
-def _fields(detail) -> dict:
+def _fields(detail: object) -> dict[str, Any]:
     """DRF's nested detail as ``{field: [messages]}``; camelCase comes from the renderer."""
     if isinstance(detail, dict):
         return {key: _messages(value) for key, value in detail.items()}
     return {"nonFieldErrors": _messages(detail)}
 
 
-def _messages(value):
+def _messages(value: object) -> dict[str, Any] | list[Any]:
     if isinstance(value, dict):
         return _fields(value)
     if isinstance(value, list):
@@ -122,7 +126,7 @@ def _messages(value):
     return [str(value)]
 
 
-def api_exception_handler(exc, context):
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every error in the single shape of spec/api.md."""
     request = context.get("request")
     if isinstance(exc, (db.OperationalError, db.InterfaceError)):
@@ -155,7 +159,8 @@ def api_exception_handler(exc, context):
     if isinstance(exc, drf.ValidationError):
         response.data = error_body(code, MESSAGE_VALIDATION, _fields(exc.detail), request)
     else:
-        detail = exc.detail
+        # DRF's handler answers API exceptions only (Http404 and PermissionDenied became theirs above).
+        detail: object = cast(drf.APIException, exc).detail
         if isinstance(detail, dict):  # simplejwt: {"detail": ..., "code": ..., "messages": [...]}
             detail = detail.get("detail", "")
         message = str(detail) if not isinstance(detail, list) else " ".join(map(str, detail))

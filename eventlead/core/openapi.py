@@ -6,15 +6,18 @@ schema class adds the statuses any operation of its kind can answer and gives ev
 5xx response the error shape of spec/api.md, so no view repeats them.
 """
 
+from typing import Any
+
 from drf_spectacular import openapi
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 
-class Error(serializers.Serializer):
+class Error(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable snake_case code clients switch on, e.g. validation_error.")
     message = serializers.CharField(help_text="A human-readable summary.")
-    fields = serializers.DictField(
+    # DRF's metaclass moves declared fields off the class, so this does not replace the ``fields`` property.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Messages by camelCase field name; present only for field errors.",
@@ -22,7 +25,7 @@ class Error(serializers.Serializer):
     request_id = serializers.UUIDField(required=False, help_text="Quote it when reporting a problem.")
 
 
-class ErrorResponse(serializers.Serializer):
+class ErrorResponse(serializers.Serializer[Any]):
     """The one shape of every error (spec/api.md, "Errors")."""
 
     error = Error()
@@ -43,7 +46,8 @@ ERROR_DESCRIPTIONS = {
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, plus the error responses each operation can give."""
 
-    def get_operation(self, *args, **kwargs):
+    # drf-spectacular leaves its private ``_get_*`` helpers unannotated, hence the no-untyped-call ignores below.
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         """Add the operation's generic error statuses and put the error shape on every 4xx and 5xx."""
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
@@ -53,25 +57,25 @@ class AutoSchema(openapi.AutoSchema):
             responses.setdefault(str(status_code), {"description": ERROR_DESCRIPTIONS[status_code]})
         for status_code, response in responses.items():
             if int(status_code) >= 400 and "content" not in response:
-                error = self._get_response_for_code(ErrorResponse, status_code)
+                error = self._get_response_for_code(ErrorResponse, status_code)  # type: ignore[no-untyped-call]
                 response["content"] = error["content"]
         return operation
 
-    def _get_request_body(self, direction="request"):
+    def _get_request_body(self, direction: str = "request") -> Any:
         """Describe a declared DELETE body too (member removal takes a ``reason``, spec/api.md).
 
         drf-spectacular documents bodies for POST, PUT and PATCH only; OpenAPI 3.0 leaves a
         DELETE body allowed but undefined, and our clients send one, so it is described as PUT's.
         """
         if self.method != "DELETE" or self.get_request_serializer() is None:
-            return super()._get_request_body(direction)
+            return super()._get_request_body(direction)  # type: ignore[no-untyped-call]
         self.method = "PUT"
         try:
-            return super()._get_request_body(direction)
+            return super()._get_request_body(direction)  # type: ignore[no-untyped-call]
         finally:
             self.method = "DELETE"
 
-    def _error_statuses(self, operation) -> list[int]:
+    def _error_statuses(self, operation: dict[str, Any]) -> list[int]:
         """Return the statuses this operation can answer whatever its business rules: input, auth, rate, outage."""
         parameters = operation.get("parameters", [])
         statuses = [500, 503]

@@ -48,7 +48,7 @@ class RedactingFilter(logging.Filter):
 
     _formatter = logging.Formatter()
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         redacted = redact_text(message)
         if redacted != message:

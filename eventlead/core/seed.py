@@ -5,14 +5,19 @@ later ``migrate`` and a deleted seed row comes back. The fixtures are written by
 ``manage.py build_seed_fixtures``; foreign keys in them are natural keys (``["au"]``).
 """
 
+from __future__ import annotations
+
 import json
 import sys
 from pathlib import Path
+from typing import Any, cast
 
+from django.apps import AppConfig
 from django.apps import apps as global_apps
+from django.apps.registry import Apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from configuration.settings_store import clear_cache as clear_setting_cache
 from reference.selectors import clear_reference_ids
@@ -67,7 +72,9 @@ def seed_database(*, using: str = DEFAULT_DB_ALIAS, fixture_dir: Path = FIXTURE_
     return inserted
 
 
-def seed_after_migrate(sender, *, using: str, verbosity: int = 1, apps=global_apps, **kwargs) -> None:
+def seed_after_migrate(
+    sender: AppConfig, *, using: str, verbosity: int = 1, apps: Apps = global_apps, **kwargs: Any
+) -> None:
     """Seed once ``migrate`` (or ``flush``) has finished, unless a seeded table is not migrated.
 
     ``apps`` is the migration state ``migrate`` ended in; a partial ``migrate`` (an app left
@@ -85,7 +92,7 @@ def seed_after_migrate(sender, *, using: str, verbosity: int = 1, apps=global_ap
         stdout.write(f"  Seeded {inserted} reference and configuration rows.\n")
 
 
-def _read_rows(path: Path, model: type[Model]) -> list[dict]:
+def _read_rows(path: Path, model: type[Model]) -> list[dict[str, Any]]:
     entries = json.loads(path.read_text(encoding="utf-8"))
     label = model._meta.label_lower
     for entry in entries:
@@ -94,8 +101,8 @@ def _read_rows(path: Path, model: type[Model]) -> list[dict]:
     return [entry["fields"] for entry in entries]
 
 
-def _insert_missing(model: type[Model], rows: list[dict], codes: "_CodeMap", using: str) -> int:
-    key_fields = [model._meta.get_field(name) for name in NATURAL_KEYS.get(model._meta.label, ("code",))]
+def _insert_missing(model: type[Model], rows: list[dict[str, Any]], codes: _CodeMap, using: str) -> int:
+    key_fields = [_field(model, name) for name in NATURAL_KEYS.get(model._meta.label, ("code",))]
     # Foreign keys are compared by the referenced code, so no row needs resolving to be skipped.
     lookups = [f"{field.name}__code" if field.many_to_one else field.name for field in key_fields]
     existing = set(model._default_manager.using(using).order_by().values_list(*lookups))
@@ -107,21 +114,30 @@ def _insert_missing(model: type[Model], rows: list[dict], codes: "_CodeMap", usi
     return len(missing)
 
 
-def _natural_key(row: dict, key_fields) -> tuple:
+def _natural_key(row: dict[str, Any], key_fields: list[Field[Any, Any]]) -> tuple[Any, ...]:
     return tuple(row[field.name][0] if field.many_to_one else row[field.name] for field in key_fields)
 
 
-def _build(model: type[Model], row: dict, codes: "_CodeMap") -> Model:
+def _build(model: type[Model], row: dict[str, Any], codes: _CodeMap) -> Model:
     values = {}
     for name, value in row.items():
-        field = model._meta.get_field(name)
+        field = _field(model, name)
         if field.many_to_one:
             (code,) = value
-            values[field.attname] = codes.pk(field.related_model, code)
+            # A model class by now: the app registry has resolved "self" and lazy references.
+            values[field.attname] = codes.pk(cast(type[Model], field.related_model), code)
         else:
             # The serializer's text forms ("0.1000") become the field's Python type (Decimal).
             values[field.attname] = field.to_python(value)
     return model(**values)
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    """The field a fixture names: one of the model's own, never a reverse or generic relation."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise SeedError(f"{model._meta.label}.{name} is not a field a fixture can set.")
+    return field
 
 
 class _CodeMap:

@@ -4,6 +4,8 @@ The ORM refuses too (``auditing.models.AppendOnlyModel``); these triggers make a
 statement, a bulk tool or another client fail the same way.
 """
 
+from collections.abc import Callable
+
 from . import naming
 
 MESSAGE = "audit rows are append-only"
@@ -13,7 +15,7 @@ def trigger_name(db_table: str) -> str:
     return f"TR_{naming.constraint_stem(db_table)}_AppendOnly"
 
 
-def create_statements(vendor: str, db_table: str, quote) -> list[str]:
+def create_statements(vendor: str, db_table: str, quote: Callable[[str], str]) -> list[str]:
     """The statements that make ``db_table`` append-only on ``vendor`` (none where unsupported)."""
     table, name = quote(db_table), trigger_name(db_table)
     if vendor == "postgresql":
@@ -46,7 +48,7 @@ def create_statements(vendor: str, db_table: str, quote) -> list[str]:
     return []
 
 
-def drop_statements(vendor: str, db_table: str, quote) -> list[str]:
+def drop_statements(vendor: str, db_table: str, quote: Callable[[str], str]) -> list[str]:
     table, name = quote(db_table), trigger_name(db_table)
     if vendor == "postgresql":
         return [f'DROP TRIGGER IF EXISTS "{name}" ON {table}']

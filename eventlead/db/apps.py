@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def create_cache_table(sender, *, using: str, verbosity: int = 1, **kwargs) -> None:
+def create_cache_table(sender: AppConfig, *, using: str, verbosity: int = 1, **kwargs: Any) -> None:
     """Create the database cache table (throttle counters) with every ``migrate``.
 
     Django leaves it to ``createcachetable``; forgetting that made every throttled endpoint
@@ -18,5 +20,5 @@ class DatabaseConfig(AppConfig):
     label = "database"
     verbose_name = "Database glue"
 
-    def ready(self):
+    def ready(self) -> None:
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="create-cache-table")

@@ -8,9 +8,11 @@ rules, and anything this cannot place is refused rather than silently dropped.
 
 import re
 from pathlib import Path
+from typing import NoReturn, TypeAlias
 from urllib.parse import parse_qsl, urlsplit
 
 import dj_database_url
+from dj_database_url import DBConfig
 
 ENGINES = {
     "django.db.backends.sqlite3": "eventlead.db.backends.sqlite3",
@@ -56,9 +58,12 @@ PASSWORDLESS = {
 MSSQL_DJANGO_PASSWORDLESS = PASSWORDLESS - {"activedirectorydevicecode"}
 TRUSTED_VALUES = {"yes", "true", "sspi"}
 
+# How an ODBC keyword's value is checked: a whole number, any text, or one of some spellings
+# (lower-case spelling -> the canonical one).
+OdbcCheck: TypeAlias = type[int] | type[str] | dict[str, str]
 # ODBC keywords with a checked value: lower-case spelling -> (canonical keyword, check).
 # Every canonical keyword is one mssql-python accepts (its allow-list), so these work on both paths.
-ODBC_KEYWORDS = {
+ODBC_KEYWORDS: dict[str, tuple[str, OdbcCheck]] = {
     "trustservercertificate": ("TrustServerCertificate", YES_NO),
     "trust_server_certificate": ("TrustServerCertificate", YES_NO),
     "encrypt": ("Encrypt", ENCRYPT),
@@ -99,7 +104,10 @@ STRUCTURAL_KEYWORDS = {
 }
 # mssql-django's own OPTIONS keys, kept as OPTIONS (not ODBC keywords).
 ISOLATION_LEVELS = {"READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SNAPSHOT", "SERIALIZABLE"}
-DJANGO_OPTIONS = {
+# A value in OPTIONS: a flag, a whole number or text.
+OptionValue: TypeAlias = bool | int | str
+# How an OPTIONS value is checked: a flag, a whole number, or one of some values.
+DJANGO_OPTIONS: dict[str, type[bool] | type[int] | set[str]] = {
     "connection_timeout": int,
     "connection_retries": int,
     "connection_retry_backoff_time": int,
@@ -114,7 +122,7 @@ _KEYWORD_CHAR = r"[^\[\]{}(),;?*=!@\x00-\x1f]"
 ODBC_KEYWORD = re.compile(rf"^(?!\s){_KEYWORD_CHAR}(?:{_KEYWORD_CHAR}*(?<!\s))?$")
 
 
-def database_from_url(url: str | None, *, default_sqlite: Path) -> dict:
+def database_from_url(url: str | None, *, default_sqlite: Path) -> DBConfig:
     """Parse ``url`` (dj-database-url syntax, ``mssql://`` included); unset means SQLite."""
     if not url:
         default_sqlite.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +152,7 @@ def odbc_value(value: str) -> str:
     return value
 
 
-def _sqlserver_options(query: str, config: dict) -> dict:
+def _sqlserver_options(query: str, config: DBConfig) -> dict[str, OptionValue]:
     """OPTIONS for mssql-django from the URL's query; ``config`` is checked on the way."""
     if not config.get("NAME"):
         fail("name the database in the path: mssql://USER:PASSWORD@HOST:1433/EventLeadPlatform")
@@ -156,7 +164,7 @@ def _sqlserver_options(query: str, config: dict) -> dict:
             # ODBC drops a bare value's surrounding blanks: such a value would not arrive intact.
             fail(f"the {part} starts or ends with a blank or holds a NUL, which ODBC cannot carry")
 
-    seen = {}
+    seen: dict[str, tuple[str, str]] = {}
     for key, value in parse_qsl(query, keep_blank_values=True):
         lowered = " ".join(key.lower().split())
         if lowered in seen:
@@ -167,11 +175,11 @@ def _sqlserver_options(query: str, config: dict) -> dict:
             fail(f"{key!r} holds a control character")
         seen[lowered] = (key, value.strip())
 
-    options = {}
-    driver = None
+    options: dict[str, OptionValue] = {}
+    driver: str | None = None
     if "driver" in seen:
         driver = seen.pop("driver")[1]
-    trusted = None
+    trusted: str | None = None
     for spelling in TRUSTED_KEYWORDS & seen.keys():
         if trusted is not None:
             fail("give Trusted_Connection or Integrated Security, not both")
@@ -180,7 +188,7 @@ def _sqlserver_options(query: str, config: dict) -> dict:
             fail(f"{key}={value}: only yes (or SSPI) means anything; leave it out for a SQL login")
         trusted = key
 
-    extra = []
+    extra: list[tuple[str, str]] = []
     for lowered, (key, value) in seen.items():
         if lowered in DJANGO_OPTIONS:
             options[lowered] = _django_option(lowered, key, value)
@@ -240,36 +248,34 @@ def _sqlserver_options(query: str, config: dict) -> dict:
     return options
 
 
-def _django_option(name, key, value):
+def _django_option(name: str, key: str, value: str) -> OptionValue:
     check = DJANGO_OPTIONS[name]
+    if isinstance(check, set):
+        level = " ".join(value.replace("_", " ").upper().split())
+        if level not in check:
+            fail(f"{key}={value}: expected one of {', '.join(sorted(check))}")
+        return level
     if check is bool:
         if value.lower() not in YES_NO:
             fail(f"{key}={value}: expected true or false")
         return YES_NO[value.lower()] == "yes"
-    if check is int:
-        if not value.isdigit():
-            fail(f"{key}={value}: expected a whole number")
-        number = int(value)
-        if name == "datefirst" and not 1 <= number <= 7:
-            fail(f"{key}={value}: expected 1 (Monday) to 7 (Sunday)")
-        return number
-    level = " ".join(value.replace("_", " ").upper().split())
-    if level not in check:
-        fail(f"{key}={value}: expected one of {', '.join(sorted(check))}")
-    return level
+    if not value.isdigit():  # check is int: a whole number
+        fail(f"{key}={value}: expected a whole number")
+    number = int(value)
+    if name == "datefirst" and not 1 <= number <= 7:
+        fail(f"{key}={value}: expected 1 (Monday) to 7 (Sunday)")
+    return number
 
 
-def _odbc_option(key, value, check):
-    if check is int:
-        if not value.isdigit():
-            fail(f"{key}={value}: expected a whole number")
-        return value
-    if check is str:
-        return value
-    if value.lower() not in check:
-        fail(f"{key}={value}: expected one of {', '.join(dict.fromkeys(check.values()))}")
-    return check[value.lower()]
+def _odbc_option(key: str, value: str, check: OdbcCheck) -> str:
+    if isinstance(check, dict):
+        if value.lower() not in check:
+            fail(f"{key}={value}: expected one of {', '.join(dict.fromkeys(check.values()))}")
+        return check[value.lower()]
+    if check is int and not value.isdigit():
+        fail(f"{key}={value}: expected a whole number")
+    return value
 
 
-def fail(reason):
+def fail(reason: str) -> NoReturn:
     raise ValueError(f"DATABASE_URL for SQL Server: {reason}.")

@@ -9,14 +9,20 @@ are stale.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 
 from . import naming
+
+# The SQL Server script of every migration (``manage.py render_sqlserver_schema``).
+SQLSERVER_SCRIPT_PATH = Path(settings.BASE_DIR) / "docs" / "database" / "sqlserver-schema.sql"
 
 REGENERATE = "python manage.py generate_schema_docs"
 GENERATED_NOTE = f"<!-- Generated from the Django models by `{REGENERATE}`: do not edit by hand. -->"
@@ -111,7 +117,7 @@ class Key:
 
 def documented_models() -> list[type[models.Model]]:
     """Return the models of the six schemas, by schema then table name."""
-    order = {schema: position for position, schema in enumerate(naming.SCHEMAS)}
+    order: dict[str | None, int] = {schema: position for position, schema in enumerate(naming.SCHEMAS)}
     tables = [model for model in apps.get_models() if schema_of(model)]
     return sorted(tables, key=lambda model: (order[schema_of(model)], model._meta.db_table))
 
@@ -149,11 +155,11 @@ def write_documents(documents: dict[str, str], root: Path) -> list[str]:
 # Columns -----------------------------------------------------------------------------------
 
 
-def schema_of(model) -> str | None:
+def schema_of(model: type[models.Model]) -> str | None:
     return naming.split_table(model._meta.db_table)[0]
 
 
-def purpose(model) -> str:
+def purpose(model: type[models.Model]) -> str:
     """Return the first line of the model's docstring, else its verbose name."""
     # Django gives a model without a docstring one listing its fields; that is no purpose.
     generated = f"{model.__name__}({', '.join(field.name for field in model._meta.fields)})"
@@ -162,12 +168,11 @@ def purpose(model) -> str:
     return text[0].upper() + text[1:].rstrip(".") + "."
 
 
-def primary_key_fields(model) -> list[models.Field]:
-    pk = model._meta.pk
-    return list(pk.fields) if isinstance(pk, models.CompositePrimaryKey) else [pk]
+def primary_key_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return list(model._meta.pk_fields)
 
 
-def ordered_columns(model) -> list[models.Field]:
+def ordered_columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     """Key first, then the table's own columns as declared, then the bookkeeping columns."""
     keys = primary_key_fields(model)
     columns = [field for field in model._meta.concrete_fields if field not in keys]
@@ -179,9 +184,9 @@ def ordered_columns(model) -> list[models.Field]:
     return keys + own + bookkeeping
 
 
-def column_type(field) -> str:
+def column_type(field: models.Field[Any, Any]) -> str:
     """``nvarchar(254)``, ``decimal(5,4)``, ``int identity``; a reference takes its target's type."""
-    if field.is_relation:
+    if isinstance(field, models.ForeignKey):
         return column_type(field.target_field).removesuffix(" identity")
     internal = field.get_internal_type()
     if internal not in COLUMN_TYPES:
@@ -191,7 +196,7 @@ def column_type(field) -> str:
     )
 
 
-def column_default(field) -> str:
+def column_default(field: models.Field[Any, Any]) -> str:
     """The database default, marked ``(database)``, else the value Django writes on insert."""
     if field.db_default is not models.NOT_PROVIDED:
         return f"{sql_literal(field.db_default)} (database)"
@@ -208,15 +213,15 @@ def column_default(field) -> str:
     return sql_literal(field.default)
 
 
-def reference(field) -> str:
+def reference(field: models.Field[Any, Any]) -> str:
     """``-> ref.UserStatus(UserStatusID)``, marked when the database does not enforce it."""
-    if not field.is_relation:
+    if not isinstance(field, models.ForeignKey):
         return ""
-    target = f"-> {field.related_model._meta.db_table}({field.target_field.column})"
-    return target if field.db_constraint else f"{target}, no constraint"
+    target = f"-> {field.remote_field.model._meta.db_table}({field.target_field.column})"
+    return target if naming.has_db_constraint(field) else f"{target}, no constraint"
 
 
-def sql_literal(value) -> str:
+def sql_literal(value: object) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -231,7 +236,7 @@ def sql_literal(value) -> str:
 # Keys and constraints ----------------------------------------------------------------------
 
 
-def keys(model) -> list[Key]:
+def keys(model: type[models.Model]) -> list[Key]:
     """List the table's PK_, FK_, UQ_, IX_ and CK_ objects with the names the database uses."""
     table = model._meta.db_table
     fields = ordered_columns(model)
@@ -239,7 +244,7 @@ def keys(model) -> list[Key]:
     found += [
         Key(naming.foreign_key_name(model, f), "foreign key", (f.column,), reference(f))
         for f in fields
-        if f.is_relation and f.db_constraint
+        if isinstance(f, models.ForeignKey) and naming.has_db_constraint(f)
     ]
     found += [
         Key(naming.index_name(table, [f.column], "_uniq"), "unique", (f.column,))
@@ -253,29 +258,33 @@ def keys(model) -> list[Key]:
     ]
     # Django indexes a foreign key (db_index defaults to True) unless it is unique already.
     found += [
-        Key(naming.index_name(table, [f.column]), "index", (f.column,)) for f in fields if f.db_index and not f.unique
+        Key(naming.index_name(table, [f.column]), "index", (f.column,))
+        for f in fields
+        if f.db_index and not f.unique  # type: ignore[attr-defined]  # django-stubs omit Field.db_index
     ]
     found += [Key(i.name, "index", _columns(model, i.fields), _where(model, i.condition)) for i in model._meta.indexes]
     found += [
-        Key(c.name, "check", (), condition_sql(model, c.condition))
+        Key(c.name, "check", (), condition_sql(model, cast(models.Q, c.condition)))  # the project's checks are Q
         for c in model._meta.constraints
         if isinstance(c, models.CheckConstraint)
     ]
     return found
 
 
-def _columns(model, field_names) -> tuple[str, ...]:
-    return tuple(
-        model._meta.get_field(name.lstrip("-")).column + (" DESC" if name.startswith("-") else "")
-        for name in field_names
-    )
+def _columns(model: type[models.Model], field_names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(_column(model, name.lstrip("-")) + (" DESC" if name.startswith("-") else "") for name in field_names)
 
 
-def _where(model, condition) -> str:
+def _column(model: type[models.Model], name: str) -> str:
+    """The column of the field ``name``; constraints and conditions name only concrete fields."""
+    return cast("models.Field[Any, Any]", model._meta.get_field(name)).column
+
+
+def _where(model: type[models.Model], condition: models.Q | None) -> str:
     return f"WHERE {condition_sql(model, condition)}" if condition else ""
 
 
-def condition_sql(model, condition: models.Q) -> str:
+def condition_sql(model: type[models.Model], condition: models.Q) -> str:
     """Write a constraint's condition in engine-neutral SQL.
 
     ``Q(tax_rate__isnull=True) | Q(tax_rate__gte=0, tax_rate__lt=1)`` becomes
@@ -287,14 +296,14 @@ def condition_sql(model, condition: models.Q) -> str:
             sql = condition_sql(model, child)
             parts.append(f"({sql})" if len(child.children) > 1 else sql)
         else:
-            parts.append(_lookup_sql(model, *child))
+            parts.append(_lookup_sql(model, *cast("tuple[str, Any]", child)))  # the other children are lookups
     sql = f" {condition.connector} ".join(parts)
     return f"NOT ({sql})" if condition.negated else sql
 
 
-def _lookup_sql(model, lookup: str, value) -> str:
+def _lookup_sql(model: type[models.Model], lookup: str, value: Any) -> str:
     name, _, operator = lookup.partition("__")
-    column = model._meta.get_field(name).column
+    column = _column(model, name)
     if operator == "isnull":
         return f"{column} IS NULL" if value else f"{column} IS NOT NULL"
     if operator == "in":
@@ -320,7 +329,7 @@ def _anchor(heading: str) -> str:
     return "".join(c for c in heading.lower() if c.isalnum() or c in "-_ ").replace(" ", "-")
 
 
-def render_index(by_schema: dict[str, list]) -> str:
+def render_index(by_schema: dict[str, list[type[models.Model]]]) -> str:
     lines = [
         GENERATED_NOTE,
         "",
@@ -369,7 +378,7 @@ def render_index(by_schema: dict[str, list]) -> str:
     return "\n".join(lines)
 
 
-def render_schema(schema: str, tables: list) -> str:
+def render_schema(schema: str, tables: list[type[models.Model]]) -> str:
     info = SCHEMA_INFO[schema]
     lines = [
         GENERATED_NOTE,
@@ -394,7 +403,7 @@ def render_schema(schema: str, tables: list) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_table(model) -> str:
+def render_table(model: type[models.Model]) -> str:
     """Document one table: purpose, columns, keys and constraints."""
     lines = [
         f"## {model._meta.db_table}",
@@ -422,14 +431,16 @@ def render_table(model) -> str:
 # Mermaid -----------------------------------------------------------------------------------
 
 
-def drawn_references(model) -> list[models.Field]:
+def drawn_references(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
     """The model's references the diagrams draw: all but the bookkeeping ones."""
     return [
-        field for field in model._meta.concrete_fields if field.is_relation and field.column not in BOOKKEEPING_COLUMNS
+        field
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.ForeignKey) and field.column not in BOOKKEEPING_COLUMNS
     ]
 
 
-def render_er_diagrams(tables: list) -> str:
+def render_er_diagrams(tables: list[type[models.Model]]) -> str:
     lines = [
         GENERATED_NOTE,
         "",
@@ -455,7 +466,7 @@ def render_er_diagrams(tables: list) -> str:
     ]
     for schema in naming.SCHEMAS:
         area = [model for model in tables if schema_of(model) == schema]
-        referenced = {field.related_model for model in area for field in drawn_references(model)}
+        referenced = {field.remote_field.model for model in area for field in drawn_references(model)}
         if not referenced:
             continue  # Nothing to draw beyond the overview (ref and cache refer to nothing).
         neighbours = sorted(referenced - set(area), key=lambda model: model._meta.db_table)
@@ -470,11 +481,11 @@ def render_er_diagrams(tables: list) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _entity(model) -> str:
+def _entity(model: type[models.Model]) -> str:
     return model._meta.db_table.replace(".", "_")
 
 
-def mermaid_diagram(tables: list, detailed: list) -> list[str]:
+def mermaid_diagram(tables: list[type[models.Model]], detailed: list[type[models.Model]]) -> list[str]:
     """Draw ``tables`` with every column of ``detailed`` and keys only for the others.
 
     With ``detailed`` given, only its references are drawn; the other tables are context.
@@ -486,7 +497,9 @@ def mermaid_diagram(tables: list, detailed: list) -> list[str]:
         if model in detailed:
             columns = ordered_columns(model)
         else:
-            drawn = [field for source, field in edges if source is model and not field.primary_key]
+            drawn: list[models.Field[Any, Any]] = [
+                field for source, field in edges if source is model and not field.primary_key
+            ]
             columns = primary_key_fields(model) + drawn
         lines.append(f"    {_entity(model)} {{")
         lines += [f"        {_mermaid_attribute(model, field)}" for field in columns]
@@ -494,13 +507,14 @@ def mermaid_diagram(tables: list, detailed: list) -> list[str]:
     for model, field in edges:
         parent = "|o" if field.null else "||"
         children = "o|" if field.unique else "o{"
-        line = "--" if field.db_constraint else ".."
-        lines.append(f'    {_entity(field.related_model)} {parent}{line}{children} {_entity(model)} : "{field.column}"')
+        line = "--" if naming.has_db_constraint(field) else ".."
+        target = field.remote_field.model
+        lines.append(f'    {_entity(target)} {parent}{line}{children} {_entity(model)} : "{field.column}"')
     lines.append("```")
     return lines
 
 
-def _mermaid_attribute(model, field) -> str:
+def _mermaid_attribute(model: type[models.Model], field: models.Field[Any, Any]) -> str:
     # Mermaid attribute types allow no spaces or commas: nvarchar(254) -> nvarchar.
     kind = column_type(field).split("(")[0].removesuffix(" identity").strip().replace(" ", "_")
     markers = [
@@ -513,4 +527,5 @@ def _mermaid_attribute(model, field) -> str:
         if applies
     ]
     text = f"{kind} {field.column}" + (" " + ", ".join(markers) if markers else "")
-    return text + (' "no constraint"' if field.is_relation and not field.db_constraint else "")
+    no_constraint = isinstance(field, models.ForeignKey) and not naming.has_db_constraint(field)
+    return text + (' "no constraint"' if no_constraint else "")

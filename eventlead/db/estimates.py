@@ -1,9 +1,10 @@
 """Cheap row counts for very large tables, where the engine keeps an estimate."""
 
 from django.db import connections
+from django.db.models import Model
 
 
-def table_row_estimate(model, using: str) -> int | None:
+def table_row_estimate(model: type[Model], using: str) -> int | None:
     """The planner's row estimate for ``model``'s table (PostgreSQL), or None where there is none.
 
     ``pg_class.reltuples`` is kept by ANALYZE and autovacuum; it is -1 before the first one.

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import ForeignKey
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
 SCHEMAS = ("dbo", "ref", "config", "log", "audit", "cache")
 NON_DBO_SCHEMAS = SCHEMAS[1:]
 
@@ -43,15 +50,20 @@ def index_name(db_table: str, columns: list[str] | tuple[str, ...], suffix: str 
     return f"{name}_like" if suffix == "_like" else name
 
 
-def foreign_key_name(model, field) -> str:
+def foreign_key_name(model: type[Model], field: ForeignKey[Any, Any]) -> str:
     """``FK_User_UserStatus``; the column (``FK_Company_CreatedBy``) for self-references and
     where a table has several keys to one target."""
-    target = field.related_model._meta.db_table
+    target = field.remote_field.model._meta.db_table
     siblings = [
         f
         for f in model._meta.local_fields
-        if f.is_relation and f.db_constraint and f.related_model._meta.db_table == target
+        if isinstance(f, ForeignKey) and has_db_constraint(f) and f.remote_field.model._meta.db_table == target
     ]
     self_reference = target == model._meta.db_table
     tail = constraint_stem(target) if len(siblings) == 1 and not self_reference else field.column
     return f"FK_{constraint_stem(model._meta.db_table)}_{tail}"
+
+
+def has_db_constraint(field: ForeignKey[Any, Any]) -> bool:
+    """Whether the database enforces ``field`` with a foreign key (``db_constraint``)."""
+    return bool(field.db_constraint)  # type: ignore[attr-defined]  # django-stubs omit ForeignKey.db_constraint

@@ -1,8 +1,13 @@
 """Migration operations that need the engine-specific glue."""
 
+from typing import Any, cast
+
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
+from django.db.migrations.state import ProjectState
 
 from .naming import SCHEMAS
+from .schema import NamedConstraintsMixin
 
 
 class CreateSchemas(Operation):
@@ -15,19 +20,24 @@ class CreateSchemas(Operation):
     reduces_to_sql = True
     reversible = True
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         for schema in SCHEMAS:
             if schema == "dbo" and schema_editor.connection.vendor == "microsoft":
                 continue
-            schema_editor.create_schema(schema)
+            # Every backend of the project mixes NamedConstraintsMixin into its schema editor.
+            cast(NamedConstraintsMixin, schema_editor).create_schema(schema)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         pass  # Schemas are left in place: dropping one would drop other tenants' objects.
 
-    def describe(self):
+    def describe(self) -> str:
         return "Create the schemas " + ", ".join(SCHEMAS)
 
 
@@ -37,16 +47,16 @@ class MakeAppendOnly(Operation):
     reduces_to_sql = True
     reversible = True
 
-    def __init__(self, model_name: str):
+    def __init__(self, model_name: str) -> None:
         self.model_name = model_name
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return self.__class__.__name__, [], {"model_name": self.model_name}
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def _run(self, builder, app_label, schema_editor, state):
+    def _run(self, builder: str, app_label: str, schema_editor: BaseDatabaseSchemaEditor, state: ProjectState) -> None:
         from . import append_only
 
         model = state.apps.get_model(app_label, self.model_name)
@@ -56,11 +66,15 @@ class MakeAppendOnly(Operation):
         ):
             schema_editor.execute(statement, params=None)
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         self._run("create_statements", app_label, schema_editor, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         self._run("drop_statements", app_label, schema_editor, from_state)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Make {self.model_name} append-only (refuse UPDATE and DELETE)"

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from django.db.models import CompositePrimaryKey
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db.models import CompositePrimaryKey, Field, ForeignKey, Model
 
 from . import naming
 
+if TYPE_CHECKING:
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-class NamedConstraintsMixin:
+    class _SchemaEditor(BaseDatabaseSchemaEditor):
+        """The schema editor the mixin is mixed into, with the private methods it extends
+        (django-stubs leaves them out)."""
+
+        def _iter_column_sql(
+            self,
+            column_db_type: str,
+            params: list[Any],
+            model: type[Model],
+            field: Field[Any, Any],
+            field_db_params: dict[str, Any],
+            include_default: bool,
+        ) -> Iterator[str]: ...
+
+        def _pk_constraint_sql(self, columns: Sequence[str]) -> str: ...
+
+else:
+    _SchemaEditor = object
+
+
+class NamedConstraintsMixin(_SchemaEditor):
     """Give primary keys, foreign keys, unique constraints and indexes readable names.
 
     Django names them ``<table>_<column>_<hash>``; with schema-qualified tables those names
@@ -15,7 +40,17 @@ class NamedConstraintsMixin:
     ``tables.md`` wants ``PK_User``, ``FK_User_UserStatus``, ``UQ_User_Email``.
     """
 
-    def _iter_column_sql(self, column_db_type, params, model, field, field_db_params, include_default):
+    _model_being_created: type[Model] | None
+
+    def _iter_column_sql(
+        self,
+        column_db_type: str,
+        params: list[Any],
+        model: type[Model],
+        field: Field[Any, Any],
+        field_db_params: dict[str, Any],
+        include_default: bool,
+    ) -> Iterator[str]:
         for part in super()._iter_column_sql(column_db_type, params, model, field, field_db_params, include_default):
             if part == "PRIMARY KEY":
                 name = naming.primary_key_name(model._meta.db_table)
@@ -26,32 +61,32 @@ class NamedConstraintsMixin:
             else:
                 yield part
 
-    def _pk_constraint_sql(self, columns):
-        model = self._model_being_created
+    def _pk_constraint_sql(self, columns: Sequence[str]) -> str:
+        model = cast("type[Model]", self._model_being_created)  # set while create_model builds the table
         name = naming.primary_key_name(model._meta.db_table)
         return f"CONSTRAINT {self.quote_name(name)} " + super()._pk_constraint_sql(columns)
 
-    def create_model(self, model):
+    def create_model(self, model: type[Model]) -> None:
         self._model_being_created = model
         try:
             super().create_model(model)
         finally:
             self._model_being_created = None
 
-    def _create_index_name(self, table_name, column_names, suffix=""):
+    def _create_index_name(self, table_name: str, column_names: Sequence[str], suffix: str = "") -> str:
         return naming.index_name(table_name, list(column_names), suffix)
 
-    def _fk_constraint_name(self, model, field, suffix):
+    def _fk_constraint_name(self, model: type[Model], field: ForeignKey[Any, Any], suffix: str) -> str:
         return self.quote_name(naming.foreign_key_name(model, field))
 
     # Schemas -----------------------------------------------------------------------------
 
-    sql_create_schema = None  # Engines without schemas (SQLite) create nothing.
+    sql_create_schema: str | None = None  # Engines without schemas (SQLite) create nothing.
 
     def create_schema(self, schema: str) -> None:
         if self.sql_create_schema:
             self.execute(self.sql_create_schema % {"name": schema})
 
 
-def has_composite_pk(model) -> bool:
+def has_composite_pk(model: type[Model]) -> bool:
     return isinstance(model._meta.pk, CompositePrimaryKey)

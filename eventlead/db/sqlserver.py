@@ -22,27 +22,29 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import NamedTuple
+from typing import Any, Literal, NamedTuple, NoReturn, cast
 
 import sqlglot
-from django.conf import settings
 from django.db import connections
+from django.db.backends.ddl_references import Statement
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.migration import Migration
 from django.db.migrations.state import ProjectState
+from django.db.models import Field
 from sqlglot import exp
 
 from .backends.mssql import base as mssql
 from .backends.mssql import introspection as mssql_introspection
+from .backends.mssql.schema import Batches
 from .naming import split_table
 
 SQL_SERVER_VERSION = 2022  # SQL Server 16.x; mssql-django keys its features on the year.
 ALIAS = "sqlserver-script"
 SCRIPT_DATABASE_ALIAS = "sqlserver-script-database"
 COMMAND = "python manage.py render_sqlserver_schema"
-SCRIPT_PATH = Path(settings.BASE_DIR) / "docs" / "database" / "sqlserver-schema.sql"
 BATCH_SEPARATOR = "GO"
 
 HEADER = f"""\
@@ -87,7 +89,7 @@ class RenderError(Exception):
     """Rendering needs something only a real SQL Server could answer."""
 
 
-def sqlserver_settings() -> dict:
+def sqlserver_settings() -> dict[str, Any]:
     """Return a ``DATABASES`` entry for the SQL Server backend; nothing in it is dialled."""
     return {
         "ENGINE": "eventlead.db.backends.mssql",
@@ -126,9 +128,10 @@ def render_script() -> str:
     return script
 
 
-def migration_plan(loader: MigrationLoader) -> list:
+def migration_plan(loader: MigrationLoader) -> list[Migration]:
     """Return every migration in the order ``migrate`` applies them to an empty database."""
-    plan, seen = [], set()
+    plan: list[Migration] = []
+    seen: set[tuple[str, str]] = set()
     for target in loader.graph.leaf_nodes():
         for key in loader.graph.forwards_plan(target):
             if key not in seen:
@@ -139,7 +142,8 @@ def migration_plan(loader: MigrationLoader) -> list:
 
 def split_batches(script: str) -> list[str]:
     """Split a script at its ``GO`` lines into the batches SQL Server compiles one by one."""
-    batches, current = [], []
+    batches: list[str] = []
+    current: list[str] = []
     for line in script.splitlines():
         if line.strip().upper() == BATCH_SEPARATOR:
             batches.append("\n".join(current))
@@ -176,7 +180,7 @@ def _without_comments(batch: str) -> str:
 
 
 @contextmanager
-def _registered(connection):
+def _registered(connection: OfflineDatabaseWrapper) -> Iterator[OfflineDatabaseWrapper]:
     """Make ``connection`` reachable by its alias while migrations run.
 
     Operations ask ``connections[alias]`` whether a model may be migrated there (its
@@ -255,9 +259,9 @@ class Catalogue:
 
     SERVER_NAMED = "<name chosen by SQL Server>"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._tables: dict[tuple[str, str], _Table] = {}
-        self._answers = {
+        self._answers: dict[mssql_introspection.CatalogQuery, Callable[[_Table], Iterable[tuple[Any, ...]]]] = {
             mssql_introspection.COLUMNS: self._column_rows,
             mssql_introspection.KEY_CONSTRAINTS: self._key_constraint_rows,
             mssql_introspection.FOREIGN_KEYS: self._foreign_key_rows,
@@ -268,25 +272,25 @@ class Catalogue:
 
     # Answers ------------------------------------------------------------------------------
 
-    def table_rows(self) -> list:
+    def table_rows(self) -> list[mssql_introspection.TableRow]:
         """The tables, as the backend's table list query answers them."""
         return [
             mssql_introspection.TableRow(schema, name, "BASE TABLE", schema == DEFAULT_SCHEMA)
             for schema, name in self._tables
         ]
 
-    def rows(self, query, db_table: str) -> list:
+    def rows(self, query: mssql_introspection.CatalogQuery, db_table: str) -> list[Any]:
         """The rows ``query`` answers about ``db_table``; none for a table that does not exist,
         whose object id is NULL."""
         table = self._tables.get(_django_key(db_table))
         return [] if table is None else list(self._answers[query](table))
 
-    def constraints(self, db_table: str) -> dict[str, dict]:
+    def constraints(self, db_table: str) -> dict[str, dict[str, Any]]:
         """``get_constraints`` for ``db_table``, shaped from these rows by the backend's code."""
         rows = (self.rows(query, db_table) for query in mssql_introspection.CONSTRAINT_QUERIES)
         return mssql_introspection.constraints_from_rows(*rows)
 
-    def _column_rows(self, table: _Table):
+    def _column_rows(self, table: _Table) -> Iterator[mssql_introspection.ColumnRow]:
         defaults = {c.columns[0]: c.definition for c in table.constraints.values() if c.kind == "D"}
         for name, column in table.columns.items():
             yield mssql_introspection.ColumnRow(
@@ -299,29 +303,29 @@ class Catalogue:
                 None,
             )
 
-    def _key_constraint_rows(self, table: _Table):
+    def _key_constraint_rows(self, table: _Table) -> Iterator[mssql_introspection.KeyConstraintRow]:
         for name, constraint in _by_name(table.constraints, "PK", "UQ"):
             for column in constraint.columns:
                 yield mssql_introspection.KeyConstraintRow(name, constraint.kind, column)
 
-    def _foreign_key_rows(self, table: _Table):
+    def _foreign_key_rows(self, table: _Table) -> Iterator[mssql_introspection.ForeignKeyRow]:
         for name, constraint in _by_name(table.constraints, "F"):
-            schema, target, targets = constraint.references
+            schema, target, targets = cast("tuple[str, str, list[str]]", constraint.references)  # set on every F
             for column, referenced in zip(constraint.columns, targets, strict=True):
                 yield mssql_introspection.ForeignKeyRow(name, column, schema, target, referenced)
 
-    def _check_rows(self, table: _Table):
+    def _check_rows(self, table: _Table) -> Iterator[mssql_introspection.CheckRow]:
         positions = {column: position for position, column in enumerate(table.columns)}
         for name, constraint in _by_name(table.constraints, "C"):
             columns = sorted(constraint.columns, key=positions.__getitem__)
-            for column in columns or [None]:
+            for column in columns or (None,):
                 yield mssql_introspection.CheckRow(name, column)
 
-    def _default_rows(self, table: _Table):
+    def _default_rows(self, table: _Table) -> Iterator[mssql_introspection.DefaultRow]:
         for name, constraint in _by_name(table.constraints, "D"):
             yield mssql_introspection.DefaultRow(name, constraint.columns[0])
 
-    def _index_rows(self, table: _Table):
+    def _index_rows(self, table: _Table) -> Iterator[mssql_introspection.IndexRow]:
         for name, index in table.indexes.items():
             clustered = index.enforces == "PK"  # a new table's PRIMARY KEY is its clustered index
             for column, descending in zip(index.columns, index.descending, strict=True):
@@ -355,7 +359,7 @@ class Catalogue:
             if statement is not None:
                 self._record(statement, sql)
 
-    def _record(self, statement, sql: str) -> None:
+    def _record(self, statement: exp.Expr, sql: str) -> None:
         kind = _kind(statement)
         if isinstance(statement, exp.Create) and kind == "TABLE":
             key = _table_key(statement.this.this)
@@ -378,7 +382,7 @@ class Catalogue:
         elif not isinstance(statement, IGNORED_STATEMENTS):
             raise RenderError(f"The offline catalogue cannot follow this statement: {sql}")
 
-    def _alter(self, key, action, sql: str) -> None:
+    def _alter(self, key: tuple[str, str], action: exp.Expr, sql: str) -> None:
         kind = _kind(action)
         if isinstance(action, exp.ColumnDef):
             self._add_element(key, action)
@@ -394,7 +398,7 @@ class Catalogue:
         else:
             raise RenderError(f"The offline catalogue cannot follow this statement: {sql}")
 
-    def _add_element(self, key, element) -> None:
+    def _add_element(self, key: tuple[str, str], element: exp.Expr) -> None:
         """Record a column with its inline constraints, or one table-level constraint."""
         if isinstance(element, exp.ColumnDef):
             self._add_column(key, element)
@@ -414,7 +418,7 @@ class Catalogue:
             else:
                 raise RenderError(f"Unexpected table constraint {element.sql('tsql')} on {_display(key)}.")
 
-    def _add_column(self, key, definition) -> None:
+    def _add_column(self, key: tuple[str, str], definition: exp.ColumnDef) -> None:
         table, name = self._tables[key], definition.name
         if name in table.columns:
             raise RenderError(f"{_display(key)}.{name} is added twice.")
@@ -437,7 +441,7 @@ class Catalogue:
         for constraint in constraints:
             self._add_column_constraint(key, name, constraint)
 
-    def _add_column_constraint(self, key, column: str, constraint) -> None:
+    def _add_column_constraint(self, key: tuple[str, str], column: str, constraint: exp.ColumnConstraint) -> None:
         body = constraint.args["kind"]
         if isinstance(body, exp.PrimaryKeyColumnConstraint):
             entry = _Constraint("PK", [column])
@@ -460,13 +464,13 @@ class Catalogue:
             # step that must drop it puts SERVER_NAMED in the script, and rendering fails.
             self._put(key, f"{self.SERVER_NAMED} {KIND_WORDS[entry.kind]} {column}", entry)
 
-    def _add(self, key, name: str, constraint: _Constraint) -> None:
+    def _add(self, key: tuple[str, str], name: str, constraint: _Constraint) -> None:
         for other_key, other in self._tables.items():
             if other_key[0] == key[0] and name in other.constraints:
                 raise RenderError(f"Constraint {name} on {_display(key)} already exists on {_display(other_key)}.")
         self._put(key, name, constraint)
 
-    def _put(self, key, name: str, constraint: _Constraint) -> None:
+    def _put(self, key: tuple[str, str], name: str, constraint: _Constraint) -> None:
         table = self._tables[key]
         table.constraints[name] = constraint
         if constraint.kind in ("PK", "UQ"):
@@ -474,27 +478,27 @@ class Catalogue:
             index = _Index(columns, [False] * len(columns), unique=True, enforces=constraint.kind)
             self._put_index(key, name, index)
 
-    def _add_index(self, statement) -> None:
+    def _add_index(self, statement: exp.Create) -> None:
         index = statement.this
         key = self._known(_table_key(index.args["table"]))
         ordered = index.args["params"].args["columns"]
         descending = [bool(column.args.get("desc")) for column in ordered]
         self._put_index(key, index.name, _Index(_names(ordered), descending, unique=bool(statement.args.get("unique"))))
 
-    def _put_index(self, key, name: str, index: _Index) -> None:
+    def _put_index(self, key: tuple[str, str], name: str, index: _Index) -> None:
         table = self._tables[key]
         if name in table.indexes:
             raise RenderError(f"Index {name} already exists on {_display(key)}.")
         table.indexes[name] = index
 
-    def _drop_constraint(self, key, name: str) -> None:
+    def _drop_constraint(self, key: tuple[str, str], name: str) -> None:
         table = self._tables[key]
         if name not in table.constraints:
             raise RenderError(f"The script drops constraint {name} on {_display(key)}, which does not exist.")
         if table.constraints.pop(name).kind in ("PK", "UQ"):
             del table.indexes[name]
 
-    def _drop_index(self, key, name: str) -> None:
+    def _drop_index(self, key: tuple[str, str], name: str) -> None:
         index = self._tables[key].indexes.get(name)
         if index is None:
             raise RenderError(f"The script drops index {name} on {_display(key)}, which does not exist.")
@@ -502,23 +506,24 @@ class Catalogue:
             raise RenderError(f"The script drops index {name} on {_display(key)}, which enforces a {index.enforces}.")
         del self._tables[key].indexes[name]
 
-    def _drop_column(self, key, column: str) -> None:
+    def _drop_column(self, key: tuple[str, str], column: str) -> None:
         table = self._tables[key]
-        entries = [*table.constraints.items(), *table.indexes.items()]
+        entries: list[tuple[str, _Constraint | _Index]] = [*table.constraints.items(), *table.indexes.items()]
         users = [name for name, entry in entries if column in entry.columns]
-        users += [name for name, constraint in self._references_to(key) if column in constraint.references[2]]
+        users += [name for name, _, (_, _, columns) in self._references_to(key) if column in columns]
         if users:
             raise RenderError(f"{_display(key)}.{column} is dropped while {users[0]} still uses it.")
         del table.columns[column]
 
-    def _references_to(self, key):
-        """The foreign keys, on any table, that reference table ``key``."""
+    def _references_to(self, key: tuple[str, str]) -> Iterator[tuple[str, _Constraint, tuple[str, str, list[str]]]]:
+        """The foreign keys, on any table, that reference table ``key``, with their references."""
         for other in self._tables.values():
             for name, constraint in other.constraints.items():
-                if constraint.references and constraint.references[:2] == key:
-                    yield name, constraint
+                references = constraint.references
+                if references and references[:2] == key:
+                    yield name, constraint, references
 
-    def _alter_column(self, key, action) -> None:
+    def _alter_column(self, key: tuple[str, str], action: exp.AlterColumn) -> None:
         table, name = self._tables[key], action.name
         if name not in table.columns:
             raise RenderError(f"The script alters {_display(key)}.{name}, which does not exist.")
@@ -530,34 +535,35 @@ class Catalogue:
             collation_name=collation.name if collation else None,
         )
 
-    def _rename_column(self, statement) -> None:
-        old = sqlglot.parse_one(statement.expressions[0].name, read="tsql")
+    def _rename_column(self, statement: exp.Execute) -> None:
+        # sp_rename's first argument, "[schema].[Table].[Column]", is a column reference.
+        old = cast(exp.Column, sqlglot.parse_one(statement.expressions[0].name, read="tsql"))
         key = self._known((old.db or DEFAULT_SCHEMA, old.table))
         new = statement.expressions[1].name
 
-        def renamed(columns):
+        def renamed(columns: list[str]) -> list[str]:
             return [new if column == old.name else column for column in columns]
 
         table = self._tables[key]
         table.columns = {new if name == old.name else name: column for name, column in table.columns.items()}
-        for entry in [*table.constraints.values(), *table.indexes.values()]:
+        entries: list[_Constraint | _Index] = [*table.constraints.values(), *table.indexes.values()]
+        for entry in entries:
             entry.columns = renamed(entry.columns)
-        for _, constraint in self._references_to(key):
-            schema, target, columns = constraint.references
+        for _, constraint, (schema, target, columns) in self._references_to(key):
             constraint.references = (schema, target, renamed(columns))
 
-    def _known(self, key) -> tuple[str, str]:
+    def _known(self, key: tuple[str, str]) -> tuple[str, str]:
         if key not in self._tables:
             raise RenderError(f"The script changes {_display(key)} before creating it.")
         return key
 
 
-def _by_name(constraints: dict[str, _Constraint], *kinds: str):
+def _by_name(constraints: dict[str, _Constraint], *kinds: str) -> list[tuple[str, _Constraint]]:
     """The constraints of ``kinds``, by name, as the catalog queries order them."""
     return [(name, constraints[name]) for name in sorted(constraints) if constraints[name].kind in kinds]
 
 
-def _kind(node) -> str:
+def _kind(node: exp.Expr) -> str:
     kind = node.args.get("kind")
     return kind.upper() if isinstance(kind, str) else ""
 
@@ -573,19 +579,19 @@ def _django_key(db_table: str) -> tuple[str, str]:
     return schema or DEFAULT_SCHEMA, name
 
 
-def _display(key) -> str:
+def _display(key: tuple[str, str]) -> str:
     return ".".join(key)
 
 
-def _names(nodes) -> list[str]:
+def _names(nodes: Iterable[exp.Expr]) -> list[str]:
     return [(node.this if isinstance(node, exp.Ordered) else node).name for node in nodes]
 
 
-def _referenced_columns(check) -> list[str]:
+def _referenced_columns(check: exp.Expr) -> list[str]:
     return list(dict.fromkeys(column.name for column in check.find_all(exp.Column)))
 
 
-def _is_column_rename(statement) -> bool:
+def _is_column_rename(statement: exp.Execute) -> bool:
     arguments = statement.expressions
     return statement.this.name.lower() == "sp_rename" and len(arguments) == 3 and arguments[2].name.upper() == "COLUMN"
 
@@ -640,7 +646,7 @@ def _stored_type(dtype: exp.DataType) -> _Type:
     raise RenderError(f"The offline catalogue does not know how SQL Server stores {dtype.sql('tsql')}.")
 
 
-def _stored_definition(expression) -> str:
+def _stored_definition(expression: exp.Expr) -> str:
     """A DEFAULT as ``sys.default_constraints`` keeps it: a number in two pairs of
     parentheses (``((1))``), anything else in one (``('Australia/Sydney')``)."""
     number = expression.this if isinstance(expression, exp.Neg) else expression
@@ -658,23 +664,25 @@ class OfflineIntrospection(mssql.DatabaseIntrospection):
     acted on every table should not be answered with the tables of a script half written.
     """
 
-    def _catalog_rows(self, cursor, query, table_name):
+    connection: OfflineDatabaseWrapper
+
+    def _catalog_rows(self, cursor: object, query: mssql_introspection.CatalogQuery, table_name: str) -> list[Any]:
         return self.connection.catalogue.rows(query, table_name)
 
 
 class _NoServerCursor:
     """Stands where mssql-django opens a cursor only to pass it to introspection."""
 
-    def __enter__(self):
+    def __enter__(self) -> _NoServerCursor:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> Literal[False]:
         return False
 
-    def execute(self, sql, params=None):
+    def execute(self, sql: str, params: object = None) -> NoReturn:
         raise RenderError(f"This step needs the server's answer to: {sql}")
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> NoReturn:
         raise RenderError(f"Rendering offline reached cursor.{name}(): that step needs a server.")
 
 
@@ -687,7 +695,9 @@ class _ServerClock:
 
 
 class OfflineSchemaEditor(mssql.DatabaseSchemaEditor):
-    def effective_default(self, field):
+    connection: OfflineDatabaseWrapper
+
+    def effective_default(self, field: Field[Any, Any]) -> Any:  # any value (django-stubs say int | str)
         """Write a clock-read default (auto_now_add, ``default=timezone.now``) as the server's clock.
 
         ``migrate`` fills existing rows with the time it runs; the script does the same with
@@ -703,10 +713,12 @@ class OfflineSchemaEditor(mssql.DatabaseSchemaEditor):
             return _ServerClock(field.get_internal_type())
         return value
 
-    def quote_value(self, value):
+    def quote_value(self, value: object) -> str:
         return value.sql if isinstance(value, _ServerClock) else super().quote_value(value)
 
-    def execute(self, sql, params=(), has_result=False):
+    def execute(
+        self, sql: Statement | str | Batches, params: Sequence[Any] | None = (), has_result: bool = False
+    ) -> None:
         """Collect ``sql`` and record what it creates; refuse steps that read results."""
         if has_result:
             # While collecting SQL, mssql-django would write such a query into the script and
@@ -724,7 +736,7 @@ class OfflineDatabaseWrapper(mssql.DatabaseWrapper):
     SchemaEditorClass = OfflineSchemaEditor
     introspection_class = OfflineIntrospection
 
-    def __init__(self, settings_dict, alias=ALIAS, *, version: int = SQL_SERVER_VERSION):
+    def __init__(self, settings_dict: dict[str, Any], alias: str = ALIAS, *, version: int = SQL_SERVER_VERSION) -> None:
         super().__init__(settings_dict, alias)
         # Both are cached_property values mssql-django fetches with SERVERPROPERTY on first
         # use (supports_json_field reads the version); an instance value stands in for the
@@ -734,25 +746,25 @@ class OfflineDatabaseWrapper(mssql.DatabaseWrapper):
         self.to_azure_sql_db = False
         self.catalogue = Catalogue()
 
-    def ensure_connection(self):
+    def ensure_connection(self) -> NoReturn:
         raise RenderError("Rendering offline tried to connect to SQL Server.")
 
-    def cursor(self):
+    def cursor(self) -> _NoServerCursor:
         return _NoServerCursor()
 
     # transaction.atomic() around a migration asks for and sets autocommit, which would
     # connect. The script writes BEGIN TRANSACTION / COMMIT TRANSACTION instead.
-    def get_autocommit(self):
+    def get_autocommit(self) -> bool:
         return True
 
-    def set_autocommit(self, autocommit, force_begin_transaction_with_broken_autocommit=False):
+    def set_autocommit(self, autocommit: bool, force_begin_transaction_with_broken_autocommit: bool = False) -> None:
         self.autocommit = autocommit
 
 
 class ScriptIntrospection(OfflineIntrospection):
     """Introspection of the database a whole script has built, its table list included."""
 
-    def _table_rows(self, cursor):
+    def _table_rows(self, cursor: object) -> list[mssql_introspection.TableRow]:
         return self.connection.catalogue.table_rows()
 
 
@@ -763,7 +775,7 @@ class ScriptDatabaseWrapper(OfflineDatabaseWrapper):
 
 
 @contextmanager
-def script_database(script: str):
+def script_database(script: str) -> Iterator[ScriptDatabaseWrapper]:
     """Yield the database ``script`` builds on an empty SQL Server, without a server.
 
     Every batch is recorded in the connection's catalogue, which its introspection then

@@ -20,6 +20,7 @@ import copy
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
 from urllib.parse import parse_qs, urlsplit
 
 from stdnum.au import abn as abn_number
@@ -38,7 +39,7 @@ STATUS_CODES = {"Active": "0000000001", "Cancelled": "0000000002"}
 
 def abn_record(abn: str, entity_name: str, **fields) -> dict:
     """An ``AbnDetails`` payload for a found ABN; ``fields`` override the defaults (ABR's keys)."""
-    record = {
+    record: dict[str, object] = {
         "Abn": abn,
         "AbnStatus": "Active",
         "AbnStatusEffectiveFrom": "2000-07-01",
@@ -164,6 +165,7 @@ class FakeAbr:
             self._gate.abort()  # and by ``hold``
         self._server.shutdown()
         self._server.server_close()
+        assert self._thread is not None  # started with the server
         self._thread.join()
         self._server = None
 
@@ -183,6 +185,7 @@ class FakeAbr:
             return None
         if params.get("guid") != self.guid:
             return error_record(MESSAGE_BAD_GUID)
+        module: ModuleType
         if page == "AbnDetails.aspx":
             number, module, field = params.get("abn", ""), abn_number, "Abn"
         else:

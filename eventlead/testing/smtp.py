@@ -47,7 +47,9 @@ class ReceivedMessage:
     @property
     def body(self) -> str:
         """The plain-text body, with its transfer encoding undone."""
-        return self.message.get_body(preferencelist=("plain",)).get_content()
+        body = self.message.get_body(preferencelist=("plain",))
+        assert body is not None, "the message has no plain-text part"
+        return body.get_content()
 
     def links(self) -> list[str]:
         return re.findall(r"https?://\S+", self.body)

@@ -183,8 +183,9 @@ def install() -> Shadow:
             _shadow.check(self, returning_fields)
         return insert_execute(self, returning_fields)
 
-    django_compiler.SQLCompiler.execute_sql = execute_sql
-    django_compiler.SQLInsertCompiler.execute_sql = insert_execute_sql
+    # Patching the compilers is the point: every query passes through the shadow check first.
+    django_compiler.SQLCompiler.execute_sql = execute_sql  # type: ignore[method-assign]
+    django_compiler.SQLInsertCompiler.execute_sql = insert_execute_sql  # type: ignore[method-assign]
     return _shadow
 
 

@@ -57,7 +57,7 @@ def violations(sql: str, parameter_count: int) -> list[str]:
     return found
 
 
-def statement_violations(statement: exp.Expression) -> list[str]:
+def statement_violations(statement: exp.Expr) -> list[str]:
     found = []
     for node in statement.walk():
         if isinstance(node, (exp.Select, exp.Update, exp.Delete)):
@@ -96,7 +96,7 @@ def _ordering(select: exp.Select, *, is_root: bool) -> list[str]:
     return found
 
 
-def _is_condition(predicate: exp.Expression) -> bool:
+def _is_condition(predicate: exp.Expr) -> bool:
     """Whether ``predicate`` (climbing through AND/OR/NOT/parentheses) is a search condition."""
     node = predicate
     while isinstance(node.parent, (exp.Paren, exp.Escape, *_CONNECTIVES)):

@@ -7,10 +7,12 @@ schema editors call, so the list matches what the migrations created.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.db import models
 
@@ -35,7 +37,7 @@ class Declared:
     inline: bool = False
 
 
-def is_project_app(app_config) -> bool:
+def is_project_app(app_config: AppConfig) -> bool:
     """Apps of this repository, as opposed to Django's and installed packages'."""
     path = Path(app_config.path).resolve()
     return path.is_relative_to(Path(settings.BASE_DIR).resolve()) and not {"site-packages", "dist-packages"} & set(
@@ -65,21 +67,30 @@ def is_framework_table(name: str, framework: set[str]) -> bool:
     return name in framework or name.startswith(FRAMEWORK_PREFIXES)
 
 
-def relation_fields(model) -> list[models.Field]:
+def relation_fields(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
     """Foreign keys and one-to-one fields with a column on ``model``'s table."""
-    return [field for field in model._meta.concrete_fields if field.is_relation]
+    # The concrete relation fields are exactly the foreign keys (one-to-one fields are ones).
+    return [field for field in model._meta.concrete_fields if isinstance(field, models.ForeignKey)]
 
 
-def constraint_fields(model) -> list[models.Field]:
+def constraint_fields(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
     """Foreign keys the database enforces (``db_constraint=True``)."""
-    return [field for field in relation_fields(model) if field.db_constraint]
+    return [field for field in relation_fields(model) if naming.has_db_constraint(field)]
 
 
-def _columns(model, field_names) -> tuple[str, ...]:
-    return tuple(model._meta.get_field(name).column for name in field_names)
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """``model``'s own field ``name``: constraints and indexes never name a reverse relation."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model._meta.label}.{name} is a reverse relation, not a field of the model's own")
+    return field
 
 
-def declared_constraints(model) -> list[Declared]:
+def _columns(model: type[models.Model], field_names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(concrete_field(model, name).column for name in field_names)
+
+
+def declared_constraints(model: type[models.Model]) -> list[Declared]:
     """Every constraint and index name ``model`` should have in the database."""
     table = model._meta.db_table
     declared = [
@@ -93,7 +104,7 @@ def declared_constraints(model) -> list[Declared]:
         )
     ]
     for field in model._meta.concrete_fields:
-        if field.is_relation and field.db_constraint:
+        if isinstance(field, models.ForeignKey) and naming.has_db_constraint(field):
             target = field.target_field
             declared.append(
                 Declared(
@@ -109,7 +120,7 @@ def declared_constraints(model) -> list[Declared]:
         if field.unique:
             name = naming.index_name(table, [field.column], "_uniq")
             declared.append(Declared(name, UNIQUE, (field.column,), inline=True))
-        elif field.db_index:
+        elif field.db_index:  # type: ignore[attr-defined]  # django-stubs omit Field.db_index
             declared.append(Declared(naming.index_name(table, [field.column]), INDEX, (field.column,)))
     for constraint in model._meta.constraints:
         if isinstance(constraint, models.UniqueConstraint):
@@ -133,11 +144,11 @@ class UniqueRule:
     """A set of columns the database must keep unique, possibly only where ``condition`` holds."""
 
     name: str
-    fields: tuple[models.Field, ...]
+    fields: tuple[models.Field[Any, Any], ...]
     condition: models.Q | None = None
 
 
-def unique_rules(model) -> list[UniqueRule]:
+def unique_rules(model: type[models.Model]) -> list[UniqueRule]:
     """Unique constraints of ``model`` that a duplicate insert can test.
 
     Identity primary keys are left out: inserting an explicit identity value is refused on
@@ -152,9 +163,9 @@ def unique_rules(model) -> list[UniqueRule]:
             rules.append(UniqueRule(naming.index_name(table, [field.column], "_uniq"), (field,)))
     for constraint in model._meta.constraints:
         if isinstance(constraint, models.UniqueConstraint) and constraint.fields:
-            fields = tuple(model._meta.get_field(name) for name in constraint.fields)
+            fields = tuple(concrete_field(model, name) for name in constraint.fields)
             rules.append(UniqueRule(constraint.name, fields, constraint.condition))
     for names in model._meta.unique_together:
-        fields = tuple(model._meta.get_field(name) for name in names)
+        fields = tuple(concrete_field(model, name) for name in names)
         rules.append(UniqueRule(naming.index_name(table, [f.column for f in fields], "_uniq"), fields))
     return rules

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from ..naming import split_table
 from .declared import framework_tables, is_framework_table
@@ -32,7 +35,7 @@ class LiveTables:
     other: set[str] = field(default_factory=set)  # anything else outside the six schemas
 
 
-def live_tables(connection) -> LiveTables:
+def live_tables(connection: BaseDatabaseWrapper) -> LiveTables:
     """Sort the database's tables (views left out) into ours, framework and other."""
     known_framework = framework_tables()
     with connection.cursor() as cursor:
@@ -49,34 +52,35 @@ def live_tables(connection) -> LiveTables:
     return tables
 
 
-def _listed_twice(connection, name: str, names: set[str]) -> bool:
+def _listed_twice(connection: BaseDatabaseWrapper, name: str, names: set[str]) -> bool:
     return connection.vendor == "microsoft" and f"dbo.{name}" in names
 
 
-def _system_catalog(connection, name: str) -> bool:
+def _system_catalog(connection: BaseDatabaseWrapper, name: str) -> bool:
     return connection.vendor == "postgresql" and name.startswith("pg_")
 
 
-def column_names(connection, db_table: str) -> list[str]:
+def column_names(connection: BaseDatabaseWrapper, db_table: str) -> list[str]:
     with connection.cursor() as cursor:
         return [column.name for column in connection.introspection.get_table_description(cursor, db_table)]
 
 
-def constraints(connection, db_table: str) -> dict[str, dict]:
+def constraints(connection: BaseDatabaseWrapper, db_table: str) -> dict[str, dict[str, Any]]:
     """``get_constraints`` for one table: name -> columns, kind flags, referenced table."""
     with connection.cursor() as cursor:
-        return connection.introspection.get_constraints(cursor, db_table)
+        found: dict[str, dict[str, Any]] = connection.introspection.get_constraints(cursor, db_table)
+        return found
 
 
 UNNAMED_INLINE = "SQLite does not name inline constraints (primary keys, foreign keys, column UNIQUE)"
 
 
-def names_inline_constraints(connection) -> bool:
+def names_inline_constraints(connection: BaseDatabaseWrapper) -> bool:
     """Whether the engine reports the names of column-level constraints (not SQLite)."""
     return connection.vendor != "sqlite"
 
 
-def check_deferred_constraints(connection, db_table: str) -> None:
+def check_deferred_constraints(connection: BaseDatabaseWrapper, db_table: str) -> None:
     """Raise ``IntegrityError`` now for any foreign key ``db_table`` breaks in this transaction.
 
     On SQLite this runs ``PRAGMA foreign_key_check`` on the table (its deferred checks cannot

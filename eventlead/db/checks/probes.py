@@ -7,12 +7,14 @@ insert happens in a savepoint that is rolled back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
 
 from .. import naming
-from .declared import UniqueRule, constraint_fields
+from .declared import UniqueRule, concrete_field, constraint_fields
 from .live import check_deferred_constraints
 from .report import FAIL, OK, Result
 from .rows import RowFactory, UnbuildableRow
@@ -22,7 +24,7 @@ UNIQUES = "unique enforced"
 
 
 @contextmanager
-def rolled_back(using: str):
+def rolled_back(using: str) -> Iterator[None]:
     """Run the block in a savepoint that is rolled back however the block ends."""
     with transaction.atomic(using=using):
         try:
@@ -31,7 +33,7 @@ def rolled_back(using: str):
             transaction.set_rollback(True, using=using)
 
 
-def _insert(factory: RowFactory, row, *, keep: bool) -> IntegrityError | None:
+def _insert(factory: RowFactory, row: models.Model, *, keep: bool) -> IntegrityError | None:
     """Insert ``row`` (kept, or rolled back at once); return the database's refusal, if any."""
     using = factory.using
     try:
@@ -50,19 +52,20 @@ def _first_line(error: Exception, limit: int = 110) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def _names_rule(error: Exception, name: str, columns) -> bool:
+def _names_rule(error: Exception, name: str, columns: Iterable[str]) -> bool:
     """Whether the refusal is about this rule: PostgreSQL and SQL Server name the constraint,
     SQLite names the columns."""
     message = str(error)
     return name in message or all(column in message for column in columns)
 
 
-def probe_foreign_keys(factory: RowFactory, model) -> list[Result]:
+def probe_foreign_keys(factory: RowFactory, model: type[models.Model]) -> list[Result]:
     """For each enforced foreign key of ``model``, insert a row pointing nowhere and expect
     the database to refuse it; a valid row is inserted first, to show the rest is sound."""
     fields = constraint_fields(model)
     if not fields:
         return []
+    refusal: Exception | None
     try:
         with rolled_back(factory.using):
             refusal = _insert(factory, factory.build(model), keep=False)
@@ -74,7 +77,7 @@ def probe_foreign_keys(factory: RowFactory, model) -> list[Result]:
     return [probe_foreign_key(factory, model, field) for field in fields]
 
 
-def probe_foreign_key(factory: RowFactory, model, field) -> Result:
+def probe_foreign_key(factory: RowFactory, model: type[models.Model], field: models.ForeignKey[Any, Any]) -> Result:
     """Insert a row whose ``field`` points nowhere and expect the database to refuse it."""
     name = naming.foreign_key_name(model, field)
     target = f"{model._meta.db_table}.{field.column}"
@@ -91,7 +94,7 @@ def probe_foreign_key(factory: RowFactory, model, field) -> Result:
     return Result(FOREIGN_KEYS, target, OK, f"{name}: {field.column}={missing!r} refused")
 
 
-def probe_unique(factory: RowFactory, model, rule: UniqueRule) -> Result:
+def probe_unique(factory: RowFactory, model: type[models.Model], rule: UniqueRule) -> Result:
     """Insert a row, then one repeating its ``rule`` columns, and expect the second refused.
 
     A conditional (partial) constraint is probed with rows inside its condition, and then
@@ -101,7 +104,7 @@ def probe_unique(factory: RowFactory, model, rule: UniqueRule) -> Result:
     columns = [field.column for field in rule.fields]
     using = factory.using
 
-    def row(*, like=None, inside: bool = True):
+    def row(*, like: models.Model | None = None, inside: bool = True) -> models.Model:
         new = factory.build(model)
         for field in rule.fields:
             if like is not None:
@@ -139,7 +142,7 @@ def probe_unique(factory: RowFactory, model, rule: UniqueRule) -> Result:
     return Result(UNIQUES, target, OK, f"{rule.name}: duplicate refused, outside the condition accepted")
 
 
-def _shape(factory: RowFactory, row, condition: models.Q, *, inside: bool) -> None:
+def _shape(factory: RowFactory, row: models.Model, condition: models.Q, *, inside: bool) -> None:
     """Set ``row``'s fields so that ``condition`` holds (``inside``) or fails.
 
     Understands what partial unique constraints use: lookups ``isnull``, ``exact`` and ``in``
@@ -153,7 +156,7 @@ def _shape(factory: RowFactory, row, condition: models.Q, *, inside: bool) -> No
             raise UnbuildableRow(f"condition {condition} nests Q objects")
         path, value = child
         name, _, lookup = path.partition("__")
-        lookups.append((row._meta.get_field(name), lookup or "exact", value))
+        lookups.append((concrete_field(row._meta.model, name), lookup or "exact", value))
     flip = None
     if not inside:
         flip = next((index for index, (field, lookup, _) in enumerate(lookups) if lookup == "isnull"), None)

@@ -13,12 +13,15 @@ import decimal
 import itertools
 import secrets
 import uuid
+from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import Max
 from django.utils import timezone
 
 from .declared import unique_rules
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class UnbuildableRow(Exception):
@@ -43,7 +46,7 @@ class RowFactory:
 
     # Rows --------------------------------------------------------------------------------
 
-    def build(self, model, *, _depth: int = 0, **values):
+    def build(self, model: type[_M], *, _depth: int = 0, **values: Any) -> _M:
         """An unsaved, valid ``model`` row; ``values`` (by field name or attname) win.
 
         Foreign keys in a unique constraint point at a new row, so the new row cannot repeat
@@ -58,7 +61,7 @@ class RowFactory:
         for field in model._meta.concrete_fields:
             if field.name in values or field.attname in values or not self._needs_value(field):
                 continue
-            if field.is_relation:
+            if isinstance(field, models.ForeignKey):  # the concrete relation fields
                 target = self._target(field, fresh=field in bound, depth=_depth)
                 setattr(row, field.attname, getattr(target, field.target_field.attname))
             else:
@@ -67,26 +70,26 @@ class RowFactory:
                 setattr(row, field.attname, self.value(model, field, unique=field in alone))
         return row
 
-    def create(self, model, **kwargs):
+    def create(self, model: type[_M], **kwargs: Any) -> _M:
         return self.insert(self.build(model, **kwargs))
 
-    def insert(self, row):
+    def insert(self, row: _M) -> _M:
         self._inserted.add(type(row))
         row.save(force_insert=True, using=self.using)
         return row
 
     @staticmethod
-    def _needs_value(field) -> bool:
+    def _needs_value(field: models.Field[Any, Any]) -> bool:
         if getattr(field, "db_returning", False):  # identity columns
             return False
-        if field.has_default() or field.has_db_default():
+        if field.has_default() or field.has_db_default():  # type: ignore[attr-defined]  # not in django-stubs
             return False
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             return False
         return not field.null
 
-    def _target(self, field, *, fresh: bool, depth: int):
-        target_model = field.related_model
+    def _target(self, field: models.ForeignKey[Any, Any], *, fresh: bool, depth: int) -> models.Model:
+        target_model = field.remote_field.model
         if not fresh:
             existing = self._found.get(target_model) or target_model._base_manager.using(self.using).order_by().first()
             if existing is not None:
@@ -97,9 +100,9 @@ class RowFactory:
 
     # Values ------------------------------------------------------------------------------
 
-    def value(self, model, field, *, unique: bool = False):
+    def value(self, model: type[models.Model], field: models.Field[Any, Any], *, unique: bool = False) -> object:
         """A value ``field`` accepts; with ``unique``, one no row of ``model`` holds yet."""
-        if field.is_relation:
+        if isinstance(field, models.ForeignKey):  # the concrete relation fields
             return getattr(self._target(field, fresh=unique, depth=0), field.target_field.attname)
         for _ in range(50):
             candidate = self._sample(field)
@@ -107,7 +110,7 @@ class RowFactory:
                 return candidate
         raise UnbuildableRow(f"{model._meta.db_table}.{field.column}: no unused value found")
 
-    def _taken(self, model, field, value) -> bool:
+    def _taken(self, model: type[models.Model], field: models.Field[Any, Any], value: object) -> bool:
         return model._base_manager.using(self.using).filter(**{field.attname: value}).exists()
 
     def _text(self, max_length: int | None) -> str:
@@ -115,7 +118,7 @@ class RowFactory:
         # The serial is at the end, so a short column keeps the part that varies.
         return text[-max_length:] if max_length else text
 
-    def _sample(self, field):
+    def _sample(self, field: models.Field[Any, Any]) -> object:
         if field.choices:
             return field.flatchoices[0][0]
         if isinstance(field, models.EmailField):
@@ -150,10 +153,10 @@ class RowFactory:
             return b""
         raise UnbuildableRow(f"{field.model._meta.db_table}.{field.column}: no sample for {type(field).__name__}")
 
-    def missing_key(self, field):
+    def missing_key(self, field: models.ForeignKey[Any, Any]) -> Any:
         """A value for foreign key ``field`` that no row of the referenced table holds."""
         target = field.target_field
-        manager = field.related_model._base_manager.using(self.using)
+        manager = field.remote_field.model._base_manager.using(self.using)
         if isinstance(target, models.IntegerField):
             # Far above the highest key, so no row inserted during the check can reach it.
             highest = manager.aggregate(highest=Max(target.attname))["highest"] or 0
@@ -161,5 +164,5 @@ class RowFactory:
         else:
             candidate = self._text(getattr(target, "max_length", None))
         if manager.filter(**{target.attname: candidate}).exists():
-            raise UnbuildableRow(f"{field.related_model._meta.db_table}: no unused key found")
+            raise UnbuildableRow(f"{field.remote_field.model._meta.db_table}: no unused key found")
         return candidate

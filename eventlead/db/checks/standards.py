@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields import AutoFieldMixin
 
 from ..catalogue import CATALOGUE, REFERENCE_COLUMNS, SOFT_DELETE_COLUMNS, TRACKED_COLUMNS, Catalogue
@@ -42,12 +45,18 @@ class Violation:
     detail: str
 
 
-def audit_models(model_list, catalogue: Catalogue = CATALOGUE) -> list[Violation]:
+class Breach(Protocol):
+    """Records one violation of the model being audited; ``target`` defaults to its table."""
+
+    def __call__(self, rule: str, detail: str, target: str = ...) -> None: ...
+
+
+def audit_models(model_list: Sequence[type[models.Model]], catalogue: Catalogue = CATALOGUE) -> list[Violation]:
     """Every breach of the naming standard in ``model_list`` (our models, not Django's)."""
     dbo_tables = {table.name for table in catalogue.tables if table.schema == "dbo"}
     dbo_tables |= {split_table(m._meta.db_table)[1] for m in model_list if split_table(m._meta.db_table)[0] == "dbo"}
-    violations = []
-    owners = defaultdict(list)
+    violations: list[Violation] = []
+    owners: defaultdict[str, list[str]] = defaultdict(list)
     for model in model_list:
         violations += _audit_model(model, catalogue, dbo_tables)
         for item in declared_constraints(model):
@@ -58,12 +67,12 @@ def audit_models(model_list, catalogue: Catalogue = CATALOGUE) -> list[Violation
     return sorted(violations)
 
 
-def _audit_model(model, catalogue: Catalogue, dbo_tables: set[str]) -> list[Violation]:
+def _audit_model(model: type[models.Model], catalogue: Catalogue, dbo_tables: set[str]) -> list[Violation]:
     db_table = model._meta.db_table
     schema, name = split_table(db_table)
-    found = []
+    found: list[Violation] = []
 
-    def breach(rule: str, detail: str, target: str = db_table):
+    def breach(rule: str, detail: str, target: str = db_table) -> None:
         found.append(Violation(target, rule, detail))
 
     if schema is None:
@@ -81,7 +90,14 @@ def _audit_model(model, catalogue: Catalogue, dbo_tables: set[str]) -> list[Viol
     return found
 
 
-def _primary_key(model, schema, name, catalogue: Catalogue, dbo_tables, breach) -> None:
+def _primary_key(
+    model: type[models.Model],
+    schema: str | None,
+    name: str,
+    catalogue: Catalogue,
+    dbo_tables: set[str],
+    breach: Breach,
+) -> None:
     keys = tuple(field.column for field in model._meta.pk_fields)
     catalogued = catalogue.table(model._meta.db_table)
     if catalogued is not None:
@@ -102,7 +118,7 @@ def _primary_key(model, schema, name, catalogue: Catalogue, dbo_tables, breach) 
             breach(PRIMARY_KEY_RULE, f"{key.column}: log tables use bigint identity keys (BigAutoField)")
 
 
-def _foreign_key_columns(model, breach) -> None:
+def _foreign_key_columns(model: type[models.Model], breach: Breach) -> None:
     for field in relation_fields(model):
         column, key = field.column, field.target_field.column
         target = f"{model._meta.db_table}.{column}"
@@ -114,7 +130,7 @@ def _foreign_key_columns(model, breach) -> None:
             breach(FOREIGN_KEY_COLUMN, f"{column} does not name the key it references ({key})", target)
 
 
-def _constraint_names(model, breach) -> None:
+def _constraint_names(model: type[models.Model], breach: Breach) -> None:
     table = model._meta.db_table
     stem = constraint_stem(table)
     for field in model._meta.concrete_fields:
@@ -136,10 +152,10 @@ def _constraint_names(model, breach) -> None:
             breach(CONSTRAINT_NAME, f"{len(name)} characters, over {MAX_NAME_LENGTH}", name)
 
 
-def _required_columns(model, schema, catalogue: Catalogue, breach) -> None:
+def _required_columns(model: type[models.Model], schema: str | None, catalogue: Catalogue, breach: Breach) -> None:
     table = model._meta.db_table
     by_column = {field.column: field for field in model._meta.concrete_fields}
-    required = ()
+    required: tuple[str, ...] = ()
     if schema == "dbo":
         catalogued = catalogue.table(table)
         required = TRACKED_COLUMNS + (SOFT_DELETE_COLUMNS if catalogued and catalogued.soft_deletes else ())
@@ -155,7 +171,11 @@ def _required_columns(model, schema, catalogue: Catalogue, breach) -> None:
         field = by_column.get(column)
         if field is None:
             continue
-        if not (field.is_relation and field.related_model._meta.label == settings.AUTH_USER_MODEL and field.null):
+        if not (
+            isinstance(field, models.ForeignKey)
+            and field.remote_field.model._meta.label == settings.AUTH_USER_MODEL
+            and field.null
+        ):
             breach(USER_REFERENCE, f"{column} must be a nullable reference to dbo.User", f"{table}.{column}")
 
 
@@ -170,12 +190,12 @@ class LiveAudit:
     framework: set[str]
 
 
-def audit_database(connection) -> LiveAudit:
+def audit_database(connection: BaseDatabaseWrapper) -> LiveAudit:
     """Judge the names in the live database: tables, columns, constraints and indexes."""
     tables = live_tables(connection)
     violations = [Violation(name, SCHEMA, "table outside the six schemas") for name in tables.other]
     judge_names = names_inline_constraints(connection)
-    owners = defaultdict(list)
+    owners: defaultdict[str, list[str]] = defaultdict(list)
     for db_table in sorted(tables.ours):
         name = split_table(db_table)[1]
         if not PASCAL_CASE.match(name):
@@ -194,7 +214,7 @@ def audit_database(connection) -> LiveAudit:
     return LiveAudit(sorted(violations), len(tables.ours), len(owners) if judge_names else None, tables.framework)
 
 
-def _live_constraint_name(db_table: str, name: str, details: dict) -> list[Violation]:
+def _live_constraint_name(db_table: str, name: str, details: dict[str, Any]) -> list[Violation]:
     found = []
     misnamed = _misnamed(db_table, name, details)
     if misnamed:
@@ -204,7 +224,7 @@ def _live_constraint_name(db_table: str, name: str, details: dict) -> list[Viola
     return found
 
 
-def _misnamed(db_table: str, name: str, details: dict) -> str | None:
+def _misnamed(db_table: str, name: str, details: dict[str, Any]) -> str | None:
     """What is wrong with the name of a live constraint or index, if anything.
 
     A DEFAULT constraint (SQL Server keeps every column default as one) is named after its

@@ -7,8 +7,13 @@ counts. Nothing is written: the whole run is one transaction that is rolled back
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.apps import apps
 from django.db import DatabaseError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
 
 from ..catalogue import CATALOGUE, Catalogue
 from ..naming import SCHEMAS, split_table
@@ -35,7 +40,7 @@ def verify_database(using: str, catalogue: Catalogue = CATALOGUE) -> list[Result
         ]
 
 
-def verify_structure(connection, catalogue: Catalogue = CATALOGUE) -> list[Result]:
+def verify_structure(connection: BaseDatabaseWrapper, catalogue: Catalogue = CATALOGUE) -> list[Result]:
     """The checks that read only what the database's catalog says: tables, columns, names.
 
     They are what a database without a server can answer (the offline SQL Server database of
@@ -49,13 +54,13 @@ def verify_structure(connection, catalogue: Catalogue = CATALOGUE) -> list[Resul
     ]
 
 
-def catalogue_models(catalogue: Catalogue) -> list:
+def catalogue_models(catalogue: Catalogue) -> list[type[Model]]:
     """The models whose tables the catalogue lists, in catalogue order."""
     by_table = {model._meta.db_table: model for model in apps.get_models()}
     return [by_table[table.db_table] for table in catalogue.tables if table.db_table in by_table]
 
 
-def check_tables(connection, catalogue: Catalogue) -> list[Result]:
+def check_tables(connection: BaseDatabaseWrapper, catalogue: Catalogue) -> list[Result]:
     """Tables per schema against the catalogue; framework tables are listed, not judged."""
     live = live_tables(connection)
     expected = {table.db_table for table in catalogue.tables}
@@ -79,7 +84,7 @@ def check_tables(connection, catalogue: Catalogue) -> list[Result]:
     return results
 
 
-def check_columns(connection, catalogue: Catalogue) -> list[Result]:
+def check_columns(connection: BaseDatabaseWrapper, catalogue: Catalogue) -> list[Result]:
     """Every catalogue column exists; extra columns are reported, not failed."""
     present_tables = live_tables(connection).ours
     results = []
@@ -99,17 +104,17 @@ def check_columns(connection, catalogue: Catalogue) -> list[Result]:
     return results
 
 
-def check_foreign_keys(using: str, models) -> list[Result]:
+def check_foreign_keys(using: str, models: Iterable[type[Model]]) -> list[Result]:
     factory = RowFactory(using)
     return [line for model in models for line in probe_foreign_keys(factory, model)]
 
 
-def check_uniques(using: str, models) -> list[Result]:
+def check_uniques(using: str, models: Iterable[type[Model]]) -> list[Result]:
     factory = RowFactory(using)
     return [probe_unique(factory, model, rule) for model in models for rule in declared_module.unique_rules(model)]
 
 
-def check_names(connection, models) -> list[Result]:
+def check_names(connection: BaseDatabaseWrapper, models: Iterable[type[Model]]) -> list[Result]:
     """Every declared constraint and index is in the database under its name, on its columns.
 
     SQLite reports no names for column-level constraints; those are matched by their columns
@@ -152,7 +157,7 @@ def check_names(connection, models) -> list[Result]:
     return results
 
 
-def _find(item: Declared, live: dict[str, dict], *, match_columns: bool) -> str | None:
+def _find(item: Declared, live: dict[str, dict[str, Any]], *, match_columns: bool) -> str | None:
     """The live name that matches ``item``: its own name, or with ``match_columns`` any
     unnamed constraint of the same kind on the same columns."""
     if item.name in live and _same(item, live[item.name]):
@@ -164,7 +169,7 @@ def _find(item: Declared, live: dict[str, dict], *, match_columns: bool) -> str 
     return None
 
 
-def _same(item: Declared, details: dict) -> bool:
+def _same(item: Declared, details: dict[str, Any]) -> bool:
     kind_holds = {
         PRIMARY_KEY: details.get("primary_key"),
         FOREIGN_KEY: details.get("foreign_key"),

@@ -17,9 +17,9 @@ from sqlglot import exp
 from accounts.models import User
 from eventlead.db import naming
 from eventlead.db.backends.mssql import base as mssql
+from eventlead.db.docs import SQLSERVER_SCRIPT_PATH as SCRIPT_PATH
 from eventlead.db.sqlserver import (
     COMMAND,
-    SCRIPT_PATH,
     Catalogue,
     OfflineDatabaseWrapper,
     RenderError,

@@ -498,7 +498,7 @@ def test_manage_py_loads_the_sqlserver_backend_from_the_url(url):
 def test_make_test_sqlserver_runs_the_suite_through_the_script():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^\.PHONY:.* test-sqlserver\b", makefile, re.M)
-    recipe = re.search(r"^test-sqlserver: install\n\t(.+)$", makefile, re.M).group(1)
+    recipe = re.search(r"^test-sqlserver: install-dev\n\t(.+)$", makefile, re.M).group(1)
     assert recipe == 'scripts/with-sqlserver $(PYTEST) -m "not browser and not fuzz and not postgres"'
     assert SCRIPT.stat().st_mode & stat.S_IXUSR
 
@@ -605,5 +605,5 @@ def test_the_workflow_runs_make_test_sqlserver_against_a_sql_server_2022_service
     runs = "\n".join(step.get("run", "") for step in steps)
     setup_python = [step for step in steps if step.get("uses", "").startswith("actions/setup-python")]
     assert [step["with"]["python-version"] for step in setup_python] == ["3.11"]
-    assert "unixodbc" in runs and "make install" in runs
+    assert "unixodbc" in runs and "make install-dev" in runs
     assert steps[-1]["run"] == "make test-sqlserver"

@@ -20,17 +20,29 @@ check digits are the validator's job.
 """
 
 import datetime
+import functools
 import json
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
-import phonenumbers
 import pycountry
-from babel import Locale, localedata
-from babel.numbers import get_currency_name, get_currency_symbol, get_territory_currencies
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
+
+from eventlead.core.devtools import missing_dev_tool
+
+# Babel and phonenumbers are development tools (requirements-dev.txt): without them the command
+# says so when it runs.
+try:
+    import phonenumbers
+    from babel import Locale, localedata
+    from babel.numbers import get_currency_name, get_currency_symbol, get_territory_currencies
+except ModuleNotFoundError as error:
+    MISSING_DEV_TOOL: ModuleNotFoundError | None = error
+else:
+    MISSING_DEV_TOOL = None
 
 # Currencies change over time (Bulgaria moved to the euro on 2026-01-01), and Babel answers for
 # a date. A fixed date keeps the output reproducible; move it forward with a library upgrade.
@@ -458,7 +470,7 @@ VALIDATION_RULES = [
 class Command(BaseCommand):
     help = "Regenerate fixtures/*.json, the seed data loaded after migrate."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--output",
             type=Path,
@@ -466,14 +478,16 @@ class Command(BaseCommand):
             help="Directory to write the fixture files to (default: fixtures/ at the repository root).",
         )
 
-    def handle(self, *args, output: Path, **options):
+    def handle(self, *args: Any, output: Path, **options: Any) -> None:
+        if MISSING_DEV_TOOL is not None:
+            raise missing_dev_tool("build_seed_fixtures", MISSING_DEV_TOOL)
         output.mkdir(parents=True, exist_ok=True)
         for name, rows in build_fixtures().items():
             (output / name).write_text(render_fixture(rows), encoding="utf-8")
             self.stdout.write(f"{name}: {len(rows)} rows")
 
 
-def build_fixtures() -> dict[str, list[dict]]:
+def build_fixtures() -> dict[str, list[dict[str, Any]]]:
     """Return every fixture file's rows, keyed by file name."""
     fixtures = {
         "ref_country.json": country_rows(),
@@ -491,13 +505,19 @@ def build_fixtures() -> dict[str, list[dict]]:
     return dict(sorted(fixtures.items()))
 
 
-def render_fixture(rows: list[dict]) -> str:
+def render_fixture(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
 
 
 def reference_row(
-    label: str, code: str, display_name: str, description: str, sort_order: int, is_active: bool = True, **extra
-) -> dict:
+    label: str,
+    code: str,
+    display_name: str,
+    description: str,
+    sort_order: int,
+    is_active: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "model": label,
         "fields": {
@@ -511,7 +531,7 @@ def reference_row(
     }
 
 
-def country_rows() -> list[dict]:
+def country_rows() -> list[dict[str, Any]]:
     countries = sorted(pycountry.countries, key=lambda country: alphabetical(country_name(country)))
     rows = []
     for position, country in enumerate(countries, start=1):
@@ -546,9 +566,10 @@ def country_rows() -> list[dict]:
     return sorted(rows, key=lambda row: row["fields"]["code"])
 
 
-def country_name(country) -> str:
+def country_name(country: Any) -> str:
     """Return ISO 3166's short name, or its common name where it has one ("South Korea")."""
-    return getattr(country, "common_name", None) or country.name
+    name: str = getattr(country, "common_name", None) or country.name
+    return name
 
 
 def alphabetical(name: str) -> tuple[str, str]:
@@ -568,7 +589,9 @@ def territory_currency(alpha_2: str) -> str:
     return (own or currencies or [""])[0]
 
 
-_LOCALES = frozenset(localedata.locale_identifiers())
+@functools.cache
+def known_locales() -> frozenset[str]:
+    return frozenset(localedata.locale_identifiers())
 
 
 def currency_symbol(currency: str, alpha_2: str) -> str:
@@ -577,11 +600,12 @@ def currency_symbol(currency: str, alpha_2: str) -> str:
     English is the product's only language, so the symbol is taken from CLDR's English locale
     for the country where there is one, and from plain English otherwise.
     """
-    locale = f"en_{alpha_2}" if f"en_{alpha_2}" in _LOCALES else "en"
-    return get_currency_symbol(currency, locale=locale)
+    locale = f"en_{alpha_2}" if f"en_{alpha_2}" in known_locales() else "en"
+    symbol: str = get_currency_symbol(currency, locale=locale)
+    return symbol
 
 
-def language_rows() -> list[dict]:
+def language_rows() -> list[dict[str, Any]]:
     english = Locale("en")
     languages = [language for language in pycountry.languages if hasattr(language, "alpha_2")]
     # CLDR's English names are the ones people use ("Greek", not ISO 639's "Modern Greek (1453-)").
@@ -606,13 +630,13 @@ def language_rows() -> list[dict]:
 
 def native_language_name(code: str) -> str:
     """Return the language's name in itself, capitalised for a list; "" where CLDR has none."""
-    if code not in _LOCALES:
+    if code not in known_locales():
         return ""
-    name = Locale(code).languages.get(code, "")
+    name: str = Locale(code).languages.get(code, "")
     return name[:1].upper() + name[1:]
 
 
-def industry_rows() -> list[dict]:
+def industry_rows() -> list[dict[str, Any]]:
     return [
         reference_row(
             "reference.industry",
@@ -631,7 +655,7 @@ def snake_case(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def customer_tier_rows() -> list[dict]:
+def customer_tier_rows() -> list[dict[str, Any]]:
     return [
         reference_row(
             "reference.customertier",
@@ -646,7 +670,7 @@ def customer_tier_rows() -> list[dict]:
     ]
 
 
-def app_setting_rows() -> list[dict]:
+def app_setting_rows() -> list[dict[str, Any]]:
     positions: dict[str, int] = {}
     rows = []
     for key, category, setting_type, value, minimum, maximum, description in APP_SETTINGS:
@@ -673,14 +697,14 @@ def app_setting_rows() -> list[dict]:
     return sorted(rows, key=lambda row: row["fields"]["setting_key"])
 
 
-def setting_text(value) -> str:
+def setting_text(value: object) -> str:
     """Return a setting value as stored in SettingValue: JSON for structures and booleans."""
     if isinstance(value, (bool, dict, list)):
         return json.dumps(value)
     return str(value)
 
 
-def validation_rule_rows() -> list[dict]:
+def validation_rule_rows() -> list[dict[str, Any]]:
     positions: dict[str, int] = {}
     rows = []
     for country, rule_type, rule_name, pattern, error_message, example, description in VALIDATION_RULES:

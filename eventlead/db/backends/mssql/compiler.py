@@ -13,14 +13,25 @@ the query, so a subquery that refers to an outer table (``OuterRef``) writes the
 the outer query exposes, and no query can name two same-named tables unaliased.
 """
 
+from typing import TYPE_CHECKING, Any, TypeAlias
+
 from django.core.exceptions import FullResultSet
 from django.db.models.sql.datastructures import BaseTable, Join
 from mssql import compiler
 
 from ... import naming
 
+# A compiled statement or fragment and its parameters, as Django's compilers return them.
+Compiled: TypeAlias = tuple[str, list[Any] | tuple[Any, ...]]
 
-def _qualified(name) -> bool:
+if TYPE_CHECKING:
+    # The mixin goes in front of mssql-django's compilers (untyped), whose methods it extends.
+    from mssql.compiler import SQLCompiler as _CompilerBase
+else:
+    _CompilerBase = object
+
+
+def _qualified(name: object) -> bool:
     return isinstance(name, str) and naming.split_table(name)[0] is not None and not name.startswith("[")
 
 
@@ -29,13 +40,15 @@ def exposed_name(table: str) -> str:
     return f"[{table}]"
 
 
-class ExposedNamesMixin:
-    def quote_name_unless_alias(self, name):
+class ExposedNamesMixin(_CompilerBase):
+    def quote_name_unless_alias(self, name: str) -> str:
         if _qualified(name):
             return exposed_name(name)
-        return super().quote_name_unless_alias(name)
+        quoted: str = super().quote_name_unless_alias(name)
+        return quoted
 
-    def compile(self, node, *args, **kwargs):
+    def compile(self, node: object, *args: Any, **kwargs: Any) -> Compiled:
+        sql: str
         sql, params = super().compile(node, *args, **kwargs)
         if isinstance(node, (BaseTable, Join)) and _qualified(node.table_name):
             # Django wrote the table as quote_name_unless_alias() spells it, the exposed name
@@ -60,7 +73,7 @@ class SQLInsertCompiler(ExposedNamesMixin, compiler.SQLInsertCompiler):
 
 
 class SQLDeleteCompiler(ExposedNamesMixin, compiler.SQLDeleteCompiler):
-    def as_sql(self):
+    def as_sql(self) -> Compiled:
         """``DELETE [dbo.User] FROM [dbo].[User] [dbo.User] WHERE ...``: the WHERE names the alias."""
         sql, params = super().as_sql()
         table = self.query.base_table
@@ -73,7 +86,7 @@ class SQLDeleteCompiler(ExposedNamesMixin, compiler.SQLDeleteCompiler):
 
 
 class SQLUpdateCompiler(ExposedNamesMixin, compiler.SQLUpdateCompiler):
-    def as_sql(self):
+    def as_sql(self) -> Compiled:
         """``UPDATE [dbo.User] SET ... FROM [dbo].[User] [dbo.User] WHERE ...``."""
         sql, params = super().as_sql()
         table = self.query.base_table

@@ -15,9 +15,13 @@ a server's answers go through is the code its tests run.
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import DatabaseError
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Field
 from django.db.models.indexes import Index
 from mssql import introspection
 from mssql.introspection import Database
@@ -203,7 +207,7 @@ AUTO_FIELD_TYPES = {
 }
 
 
-def field_info(row: ColumnRow, *, sql_server_version: int, identity_check: bool = True):
+def field_info(row: ColumnRow, *, sql_server_version: int, identity_check: bool = True) -> introspection.FieldInfo:
     """One column as mssql-django describes it: SQLColumns' type, size, digits, nullability
     and default, then the collation, comment and identity it adds.
 
@@ -235,7 +239,8 @@ def field_info(row: ColumnRow, *, sql_server_version: int, identity_check: bool 
 def _column_size(row: ColumnRow) -> int:
     if row.type_name in SIZED_BY_LENGTH:
         return 0 if row.max_length == -1 else row.max_length // SIZED_BY_LENGTH[row.type_name]
-    return FIXED_SIZES.get(row.type_name, row.precision)
+    size: int = FIXED_SIZES.get(row.type_name, row.precision)
+    return size
 
 
 def _unwrapped_default(definition: str | None) -> str | None:
@@ -249,39 +254,51 @@ def _unwrapped_default(definition: str | None) -> str | None:
     return definition
 
 
-def constraints_from_rows(keys, foreign_keys, checks, defaults, indexes) -> dict[str, dict]:
+def constraints_from_rows(
+    keys: Iterable[KeyConstraintRow],
+    foreign_keys: Iterable[ForeignKeyRow],
+    checks: Iterable[CheckRow],
+    defaults: Iterable[DefaultRow],
+    indexes: Iterable[IndexRow],
+) -> dict[str, dict[str, Any]]:
     """``get_constraints`` in mssql-django's shape, from the rows of the five catalog queries.
 
     The index enforcing a PRIMARY KEY or UNIQUE constraint has the constraint's name and is
     reported as the constraint. A foreign key's target is ``(table, column)`` with the bare
     table name, as mssql-django reports it.
     """
-    constraints = {}
-    for row in keys:
+    constraints: dict[str, dict[str, Any]] = {}
+    for key in keys:
         entry = constraints.setdefault(
-            row.name, _constraint(primary_key=row.type == "PK", unique=True, unique_constraint=row.type == "UQ")
+            key.name, _constraint(primary_key=key.type == "PK", unique=True, unique_constraint=key.type == "UQ")
         )
-        entry["columns"].append(row.column)
-    for row in foreign_keys:
-        target = (row.referenced_table, row.referenced_column)
-        constraints.setdefault(row.name, _constraint(foreign_key=target))["columns"].append(row.column)
-    for row in checks:
-        entry = constraints.setdefault(row.name, _constraint(check=True))
-        if row.column is not None:
-            entry["columns"].append(row.column)
-    for row in defaults:
-        constraints.setdefault(row.name, _constraint(default=True))["columns"].append(row.column)
-    found = {}
-    for row in indexes:
-        entry = found.setdefault(row.name, _index(row))
-        entry["columns"].append(row.column)
-        entry["orders"].append("DESC" if row.is_descending_key else "ASC")
+        entry["columns"].append(key.column)
+    for foreign_key in foreign_keys:
+        target = (foreign_key.referenced_table, foreign_key.referenced_column)
+        constraints.setdefault(foreign_key.name, _constraint(foreign_key=target))["columns"].append(foreign_key.column)
+    for check in checks:
+        entry = constraints.setdefault(check.name, _constraint(check=True))
+        if check.column is not None:
+            entry["columns"].append(check.column)
+    for default in defaults:
+        constraints.setdefault(default.name, _constraint(default=True))["columns"].append(default.column)
+    found: dict[str, dict[str, Any]] = {}
+    for index in indexes:
+        entry = found.setdefault(index.name, _index(index))
+        entry["columns"].append(index.column)
+        entry["orders"].append("DESC" if index.is_descending_key else "ASC")
     return constraints | {name: entry for name, entry in found.items() if name not in constraints}
 
 
 def _constraint(
-    *, primary_key=False, unique=False, unique_constraint=False, foreign_key=None, check=False, default=False
-) -> dict:
+    *,
+    primary_key: bool = False,
+    unique: bool = False,
+    unique_constraint: bool = False,
+    foreign_key: tuple[str, str] | None = None,
+    check: bool = False,
+    default: bool = False,
+) -> dict[str, Any]:
     return {
         "columns": [],
         "primary_key": primary_key,
@@ -294,7 +311,7 @@ def _constraint(
     }
 
 
-def _index(row: IndexRow) -> dict:
+def _index(row: IndexRow) -> dict[str, Any]:
     return {
         "columns": [],
         "primary_key": row.is_primary_key,
@@ -313,25 +330,25 @@ def _index(row: IndexRow) -> dict:
 class DatabaseIntrospection(introspection.DatabaseIntrospection):
     # Rows ---------------------------------------------------------------------------------
 
-    def _table_rows(self, cursor) -> list[TableRow]:
+    def _table_rows(self, cursor: CursorWrapper) -> list[TableRow]:
         cursor.execute(TABLES_SQL)
         return [TableRow(*row) for row in cursor.fetchall()]
 
-    def _catalog_rows(self, cursor, query: CatalogQuery, table_name: str) -> list:
+    def _catalog_rows(self, cursor: CursorWrapper, query: CatalogQuery, table_name: str) -> list[Any]:
         """The rows ``query`` answers about ``table_name``, an object id in the SQL itself."""
         cursor.execute(query.sql.format(object_id=object_id_sql(table_name)))
         return [query.row(*row) for row in cursor.fetchall()]
 
     # Django's structures ------------------------------------------------------------------
 
-    def get_table_list(self, cursor):
+    def get_table_list(self, cursor: CursorWrapper) -> list[introspection.TableInfo]:
         """List every table as ``schema.Table``; the default schema's also bare.
 
         A table in a schema outside the six is listed too (``stray.Thing``), so that
         ``audit_schema`` can report it.
         """
         kinds = {"BASE TABLE": "t", "VIEW": "v"}
-        tables = []
+        tables: list[introspection.TableInfo] = []
         for row in self._table_rows(cursor):
             if row.name in self.ignored_tables:
                 continue
@@ -341,19 +358,23 @@ class DatabaseIntrospection(introspection.DatabaseIntrospection):
                 tables.append(introspection.TableInfo(row.name, kinds.get(row.type), None))
         return tables
 
-    def get_table_description(self, cursor, table_name, identity_check=True):
+    def get_table_description(
+        self, cursor: CursorWrapper, table_name: str, identity_check: bool = True
+    ) -> list[introspection.FieldInfo]:
         rows = self._catalog_rows(cursor, COLUMNS, table_name)
         if not rows:
             raise DatabaseError(f"Table {table_name} does not exist.")
         version = self.connection.sql_server_version
         return [field_info(row, sql_server_version=version, identity_check=identity_check) for row in rows]
 
-    def get_sequences(self, cursor, table_name, table_fields=()):
+    def get_sequences(
+        self, cursor: CursorWrapper, table_name: str, table_fields: Sequence[Field[Any, Any]] = ()
+    ) -> list[dict[str, str]]:
         """The identity column, SQL Server's only kind of sequence on a table (one at most)."""
         rows = self._catalog_rows(cursor, COLUMNS, table_name)
         return [{"table": table_name, "column": row.name} for row in rows if row.is_identity]
 
-    def get_relations(self, cursor, table_name):
+    def get_relations(self, cursor: CursorWrapper, table_name: str) -> dict[str, tuple[str, str]]:
         """``{column: (referenced column, referenced table)}``, the table named with its schema:
         ``audit.User``'s key to ``dbo.User`` is not a reference to itself."""
         return {
@@ -361,16 +382,16 @@ class DatabaseIntrospection(introspection.DatabaseIntrospection):
             for row in self._catalog_rows(cursor, FOREIGN_KEYS, table_name)
         }
 
-    def get_key_columns(self, cursor, table_name):
+    def get_key_columns(self, cursor: CursorWrapper, table_name: str) -> list[tuple[str, str, str]]:
         return [
             (row.column, qualified(row.referenced_schema, row.referenced_table), row.referenced_column)
             for row in self._catalog_rows(cursor, FOREIGN_KEYS, table_name)
         ]
 
-    def get_constraints(self, cursor, table_name):
+    def get_constraints(self, cursor: CursorWrapper, table_name: str) -> dict[str, dict[str, Any]]:
         return constraints_from_rows(*(self._catalog_rows(cursor, query, table_name) for query in CONSTRAINT_QUERIES))
 
-    def get_primary_key_column(self, cursor, table_name):
+    def get_primary_key_column(self, cursor: CursorWrapper, table_name: str) -> str | None:
         """The first primary key column; mssql-django's own first looks the table up by name."""
         if not self._catalog_rows(cursor, COLUMNS, table_name):
             raise ValueError(f"Table {table_name} does not exist")

@@ -1,5 +1,8 @@
 """Schema-qualified names (``[ref].[Country]``) and a flush that names every table with its schema."""
 
+from collections.abc import Sequence
+
+from django.core.management.color import Style
 from mssql import operations
 
 from ... import naming
@@ -8,13 +11,16 @@ from ... import naming
 class DatabaseOperations(operations.DatabaseOperations):
     compiler_module = "eventlead.db.backends.mssql.compiler"
 
-    def quote_name(self, name):
+    def quote_name(self, name: str) -> str:
         schema_name, table = naming.split_table(name or "")
         if schema_name and not name.startswith("["):
             return f"[{schema_name}].[{table}]"
-        return super().quote_name(name)
+        quoted: str = super().quote_name(name)
+        return quoted
 
-    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    def sql_flush(
+        self, style: Style, tables: Sequence[str], *, reset_sequences: bool = False, allow_cascade: bool = False
+    ) -> list[str]:
         """Empty ``tables`` with foreign keys and triggers switched off, naming every table with
         its schema.
 
@@ -37,7 +43,7 @@ class DatabaseOperations(operations.DatabaseOperations):
                 "CASE WHEN OBJECT_SCHEMA_NAME(parent_id) = SCHEMA_NAME() THEN 1 ELSE 0 END "
                 "FROM sys.triggers WHERE parent_class = 1 AND is_disabled = 0"
             )
-            triggered = set()
+            triggered: set[str] = set()
             for schema_name, table, in_default_schema in cursor.fetchall():
                 triggered.add(f"{schema_name}.{table}")
                 if in_default_schema:

@@ -1,7 +1,13 @@
 """The schema editor: the six schemas, and every constraint named by the standard."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeAlias, cast
+
 from django.db import NotSupportedError
 from django.db.backends.ddl_references import Statement
+from django.db.models import Field, Model
 from mssql import schema
 
 from ... import naming
@@ -9,8 +15,11 @@ from ...schema import NamedConstraintsMixin, has_composite_pk
 
 DESCRIPTION = "MS_Description"  # the extended property SQL Server tools show as a comment
 
+# A statement and its parameters, as the schema editor's *_sql() methods return them.
+SqlAndParams: TypeAlias = tuple[str, list[Any]]
 
-class Batches(tuple):
+
+class Batches(tuple[Statement | str, ...]):
     """Statements that must run one after another, each in a batch of its own.
 
     Some steps take more than one statement where mssql-django expects one: a column rename
@@ -19,7 +28,7 @@ class Batches(tuple):
     (their values are written in), so a script gets each as its own statement.
     """
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "\n".join(str(statement) for statement in self)
 
 
@@ -43,7 +52,7 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
         "DROP TABLE %(table)s"
     )
 
-    def create_model(self, model):
+    def create_model(self, model: type[Model]) -> None:
         # mssql-django de-duplicates the deferred statements (foreign keys, indexes) with
         # list(set(...)), so their order follows string hashes and changes from process to
         # process. Keep the earlier statements in place and sort the new ones by their SQL:
@@ -53,7 +62,7 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
         super().create_model(model)
         self.deferred_sql.sort(key=lambda statement: (position.get(id(statement), len(earlier)), str(statement)))
 
-    def alter_db_table(self, model, old_db_table, new_db_table):
+    def alter_db_table(self, model: type[Model], old_db_table: str, new_db_table: str) -> None:
         """Rename a table within its schema; refuse to move it to another schema.
 
         mssql-django writes ``EXEC sp_rename [audit].[User], [audit].[Person]``, which SQL
@@ -80,13 +89,17 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
             if isinstance(statement, Statement):
                 statement.rename_table_references(old_db_table, new_db_table)
 
-    def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
+    def alter_db_table_comment(
+        self, model: type[Model], old_db_table_comment: str | None, new_db_table_comment: str | None
+    ) -> None:
         self.execute(self._description_sql(model._meta.db_table, None, new_db_table_comment))
 
-    def _alter_column_comment_sql(self, model, new_field, new_type, new_db_comment):
+    def _alter_column_comment_sql(
+        self, model: type[Model], new_field: Field[Any, Any], new_type: str, new_db_comment: str | None
+    ) -> tuple[Batches, list[Any]]:
         return self._description_sql(model._meta.db_table, new_field.column, new_db_comment), []
 
-    def _description_sql(self, db_table, column, comment):
+    def _description_sql(self, db_table: str, column: str | None, comment: str | None) -> Batches:
         """Replace the comment (MS_Description) of a table, or of one of its columns.
 
         mssql-django files every comment under ``@level0name = 'dbo'`` with the quoted
@@ -112,7 +125,9 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
             )
         return Batches(statements)
 
-    def _rename_field_sql(self, table, old_field, new_field, new_type):
+    def _rename_field_sql(
+        self, table: str, old_field: Field[Any, Any], new_field: Field[Any, Any], new_type: str
+    ) -> Batches:
         """Rename a column, with the unique indexes on it dropped before and re-created after.
 
         SQL Server refuses to rename a column a filtered index depends on (mssql-django issue
@@ -131,14 +146,21 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
         drops = [self._db_table_delete_constraint_sql(self.sql_delete_index, table, name) for name in indexes]
         return Batches([*drops, super()._rename_field_sql(table, old_field, new_field, new_type), *creates])
 
-    def _db_table_constraint_names(self, db_table, column_names=None, column_match_any=False, **filters):
+    def _db_table_constraint_names(
+        self,
+        db_table: str,
+        column_names: list[str] | None = None,
+        column_match_any: bool = False,
+        **filters: Any,
+    ) -> list[str]:
         # mssql-django asks for indexes matching any of some columns only to move the unique
         # indexes around a column rename itself; _rename_field_sql moves them instead.
         if column_match_any:
             return []
-        return super()._db_table_constraint_names(db_table, column_names, **filters)
+        names: list[str] = super()._db_table_constraint_names(db_table, column_names, **filters)
+        return names
 
-    def _unique_indexes_on(self, db_table, column):
+    def _unique_indexes_on(self, db_table: str, column: str) -> dict[str, list[str]]:
         """The unique indexes (not constraints) of ``db_table`` on ``column``, with their columns.
 
         In name order, so the statements do not depend on the order introspection lists them in.
@@ -151,7 +173,7 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
             if constraint["index"] and constraint["unique"] and column in constraint["columns"]
         }
 
-    def _unique_index_sql(self, model, name, columns):
+    def _unique_index_sql(self, model: type[Model], name: str, columns: list[str]) -> Statement:
         """The statement that created unique index ``name`` on ``columns`` of ``model``.
 
         A ``Meta.constraints`` entry creates its own; any other is mssql-django's filtered
@@ -159,12 +181,16 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
         """
         for constraint in model._meta.constraints:
             if constraint.name == name:
-                return constraint.create_sql(model, self)
+                # A UniqueConstraint's, a Statement (django-stubs says str for every constraint).
+                return cast(Statement, constraint.create_sql(model, self))
         fields = {field.column: field for field in model._meta.local_concrete_fields}
         condition = " AND ".join(f"{self.quote_name(column)} IS NOT NULL" for column in columns)
-        return self._create_unique_sql(model, [fields[column] for column in columns], condition=condition)
+        statement: Statement = self._create_unique_sql(
+            model, [fields[column] for column in columns], condition=condition
+        )
+        return statement
 
-    def _create_index_name(self, table_name, column_names, suffix=""):
+    def _create_index_name(self, table_name: str, column_names: Sequence[str], suffix: str = "") -> str:
         # mssql-django re-creates a primary key (after changing its column's type, or when a
         # field becomes the key) under an index name for its column, PK_User_UserID; the
         # standard names a table's key PK_User, as create_model does.
@@ -172,7 +198,15 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
             return naming.primary_key_name(table_name)
         return super()._create_index_name(table_name, column_names, suffix)
 
-    def _iter_column_sql(self, column_db_type, params, model, field, field_db_params, include_default):
+    def _iter_column_sql(
+        self,
+        column_db_type: str,
+        params: list[Any],
+        model: type[Model],
+        field: Field[Any, Any],
+        field_db_params: dict[str, Any],
+        include_default: bool,
+    ) -> Iterator[str]:
         # SQL Server keeps every column DEFAULT as a constraint and, left unnamed, names it
         # itself (DF__User__Timezon__1A2B3C4D). Name it the way the standard names the others.
         # A nullable unique column gets mssql-django's filtered unique index instead (NULLs may
@@ -186,11 +220,15 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
                 continue
             yield part
 
-    def _alter_column_default_sql(self, model, old_field, new_field, drop=False):
+    def _alter_column_default_sql(
+        self, model: type[Model], old_field: Field[Any, Any] | None, new_field: Field[Any, Any], drop: bool = False
+    ) -> SqlAndParams:
         build = super()._alter_column_default_sql
         return self._named_default_sql(build, model, old_field, new_field, drop)
 
-    def _alter_column_database_default_sql(self, model, old_field, new_field, drop=False):
+    def _alter_column_database_default_sql(
+        self, model: type[Model], old_field: Field[Any, Any] | None, new_field: Field[Any, Any], drop: bool = False
+    ) -> SqlAndParams:
         """Also drop the column's current DEFAULT before adding a changed one.
 
         mssql-django only adds the new DEFAULT, under the DF_ name the old one still has; a
@@ -206,7 +244,14 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
         build = super()._alter_column_database_default_sql
         return self._named_default_sql(build, model, old_field, new_field, drop)
 
-    def _named_default_sql(self, build, model, old_field, new_field, drop):
+    def _named_default_sql(
+        self,
+        build: Callable[[type[Model], Field[Any, Any] | None, Field[Any, Any]], SqlAndParams],
+        model: type[Model],
+        old_field: Field[Any, Any] | None,
+        new_field: Field[Any, Any],
+        drop: bool,
+    ) -> SqlAndParams:
         """Add a column's DEFAULT under its DF_ name, or drop the one the table has.
 
         To drop, mssql-django looks the name up in sys.default_constraints with
@@ -223,7 +268,7 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
             raise ValueError(f"Found 0 DEFAULT constraints on {model._meta.db_table}.{new_field.column}.")
         return self.sql_alter_column_no_default % {"column": self.quote_name(current)}, []
 
-    def _default_constraint_name(self, model, column):
+    def _default_constraint_name(self, model: type[Model], column: str) -> str | None:
         """The name of the DEFAULT constraint ``column`` has, by introspection; None if it has none."""
         with self.connection.cursor() as cursor:
             constraints = self.connection.introspection.get_constraints(cursor, model._meta.db_table)
@@ -236,7 +281,10 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
             raise ValueError(f"Found {len(names)} DEFAULT constraints on {model._meta.db_table}.{column}.")
         return names[0] if names else None
 
-    def execute(self, sql, params=(), has_result=False):
+    def execute(
+        self, sql: Statement | str | Batches, params: Sequence[Any] | None = (), has_result: bool = False
+    ) -> Any:
+        """Run ``sql``; mssql-django's answer is the rows it fetched with ``has_result``, else None."""
         if isinstance(sql, Batches):  # one step, several statements: each on its own
             for statement in sql:
                 super().execute(statement, None)
@@ -247,10 +295,11 @@ class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
         if model is not None and has_composite_pk(model) and str(sql).startswith("CREATE TABLE"):
             name = self.quote_name(naming.primary_key_name(model._meta.db_table))
             sql = str(sql).replace(", PRIMARY KEY (", f", CONSTRAINT {name} PRIMARY KEY (", 1)
-        return super().execute(sql, params, has_result)
+        # mssql-django's execute() takes has_result; django-stubs' base editor does not.
+        return super().execute(sql, params, has_result)  # type: ignore[call-arg]
 
 
-def default_name(model, field) -> str:
+def default_name(model: type[Model], field: Field[Any, Any]) -> str:
     """``DF_User_TimezoneIdentifier``: the DEFAULT constraint of a column, as SQL Server needs one."""
     return f"DF_{naming.constraint_stem(model._meta.db_table)}_{field.column}"
 

@@ -1,15 +1,25 @@
 """PostgreSQL with the six schemas: each table in its real schema."""
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
+from django.db.backends.ddl_references import Statement
 from django.db.backends.postgresql import base, introspection, operations, schema
+
+# PostgreSQL's TableInfo (with the table's comment): django-stubs leaves it out.
+from django.db.backends.postgresql.introspection import TableInfo  # type: ignore[attr-defined]
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Model
 
 from ... import naming
 from ...schema import NamedConstraintsMixin
 
+_R = TypeVar("_R")
+
 
 class DatabaseOperations(operations.DatabaseOperations):
-    def quote_name(self, name):
+    def quote_name(self, name: str) -> str:
         schema_name, table = naming.split_table(name)
         if schema_name and not name.startswith('"'):
             return f'"{schema_name}"."{table}"'
@@ -19,18 +29,22 @@ class DatabaseOperations(operations.DatabaseOperations):
 class DatabaseSchemaEditor(NamedConstraintsMixin, schema.DatabaseSchemaEditor):
     sql_create_schema = 'CREATE SCHEMA IF NOT EXISTS "%(name)s"'
 
-    def _delete_index_sql(self, model, name, sql=None, concurrently=False):
+    def _delete_index_sql(
+        self, model: type[Model], name: str, sql: str | None = None, concurrently: bool = False
+    ) -> Statement:
         # DROP INDEX names no table, so an index in a schema off the search path ("dbo")
         # must be named with its schema, or IF EXISTS silently drops nothing.
-        statement = super()._delete_index_sql(model, name, sql, concurrently=concurrently)
+        # _delete_index_sql() is private to Django: django-stubs leaves it out.
+        statement: Statement = super()._delete_index_sql(model, name, sql, concurrently=concurrently)  # type: ignore[misc]
         schema_name, _ = naming.split_table(model._meta.db_table)
         if schema_name:
-            statement.parts["name"] = f'"{schema_name}".{self.quote_name(name)}'
+            # django-stubs types the parts as Table references; Django renders any part with str().
+            statement.parts["name"] = f'"{schema_name}".{self.quote_name(name)}'  # type: ignore[assignment]
         return statement
 
 
 @contextmanager
-def _visible_schema(cursor, schema_name):
+def _visible_schema(cursor: CursorWrapper, schema_name: str) -> Iterator[None]:
     """Put ``schema_name`` first on the search path, so Django's name-based queries find it."""
     cursor.execute("SELECT current_setting('search_path')")
     previous = cursor.fetchone()[0]
@@ -41,8 +55,26 @@ def _visible_schema(cursor, schema_name):
         cursor.execute("SELECT set_config('search_path', %s, false)", [previous])
 
 
+def _in_schema(method: Callable[..., _R]) -> Callable[..., _R]:
+    """An introspection ``method`` for a table named with its schema (``ref.Country``): it
+    runs with that schema first on the search path, on the bare table name."""
+
+    def wrapper(
+        self: introspection.DatabaseIntrospection, cursor: CursorWrapper, table_name: str, *args: Any, **kwargs: Any
+    ) -> _R:
+        schema_name, table = naming.split_table(table_name)
+        if schema_name is None:
+            return method(self, cursor, table_name, *args, **kwargs)
+        with _visible_schema(cursor, schema_name):
+            return method(self, cursor, table, *args, **kwargs)
+
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
 class DatabaseIntrospection(introspection.DatabaseIntrospection):
-    def get_table_list(self, cursor):
+    # django-stubs lets the cursor be None; Django always passes one (table_names() opens it).
+    def get_table_list(self, cursor: CursorWrapper) -> list[TableInfo]:  # type: ignore[override]
         """List tables in the six schemas as ``schema.Table``, and the visible ones bare."""
         cursor.execute(
             """
@@ -58,27 +90,15 @@ class DatabaseIntrospection(introspection.DatabaseIntrospection):
             [list(naming.SCHEMAS)],
         )
         return [
-            introspection.TableInfo(f"{nsp}.{name}" if nsp in naming.SCHEMAS else name, kind, comment)
+            TableInfo(f"{nsp}.{name}" if nsp in naming.SCHEMAS else name, kind, comment)
             for nsp, name, kind, comment in cursor.fetchall()
             if name not in self.ignored_tables
         ]
-
-    def _in_schema(method):  # noqa: N805 - a decorator used in the class body
-        def wrapper(self, cursor, table_name, *args, **kwargs):
-            schema_name, table = naming.split_table(table_name)
-            if schema_name is None:
-                return method(self, cursor, table_name, *args, **kwargs)
-            with _visible_schema(cursor, schema_name):
-                return method(self, cursor, table, *args, **kwargs)
-
-        wrapper.__name__ = method.__name__
-        return wrapper
 
     get_table_description = _in_schema(introspection.DatabaseIntrospection.get_table_description)
     get_sequences = _in_schema(introspection.DatabaseIntrospection.get_sequences)
     get_relations = _in_schema(introspection.DatabaseIntrospection.get_relations)
     get_constraints = _in_schema(introspection.DatabaseIntrospection.get_constraints)
-    del _in_schema
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

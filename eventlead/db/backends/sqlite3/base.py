@@ -1,12 +1,17 @@
 """SQLite: no schemas, so ``"ref.Country"`` is one identifier; names as on the other engines."""
 
+from collections.abc import Sequence
+
+from django.core.management.color import Style
 from django.db.backends.sqlite3 import base, operations, schema
 
 from ...schema import NamedConstraintsMixin
 
 
 class DatabaseOperations(operations.DatabaseOperations):
-    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    def sql_flush(
+        self, style: Style, tables: Sequence[str], *, reset_sequences: bool = False, allow_cascade: bool = False
+    ) -> list[str]:
         """Empty ``tables`` (tests only), lifting their append-only triggers meanwhile.
 
         SQLite empties tables with DELETE, which the audit tables' triggers refuse; the

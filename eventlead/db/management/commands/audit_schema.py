@@ -1,16 +1,19 @@
 """``manage.py audit_schema``: the naming standard's violations in the models and database."""
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
+from eventlead.core.devtools import missing_dev_tool
 from eventlead.db.checks.declared import framework_tables, project_models
 from eventlead.db.checks.live import UNNAMED_INLINE
 from eventlead.db.checks.report import listing, render_table
-from eventlead.db.checks.standards import audit_database, audit_models
-from eventlead.db.sqlserver import SCRIPT_PATH, script_database
+from eventlead.db.checks.standards import Violation, audit_database, audit_models
+from eventlead.db.docs import SQLSERVER_SCRIPT_PATH
 
 
 class Command(BaseCommand):
@@ -20,7 +23,7 @@ class Command(BaseCommand):
         "SQL Server script builds, read offline. Exits 1 when there is any."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--database",
             nargs="?",
@@ -31,16 +34,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sqlserver-script",
             nargs="?",
-            const=str(SCRIPT_PATH),
+            const=str(SQLSERVER_SCRIPT_PATH),
             metavar="PATH",
             help=(
                 "Also audit, without a server, the SQL Server database this script builds on an empty "
-                f"database (default {SCRIPT_PATH.relative_to(settings.BASE_DIR)}): its tables, columns, "
+                f"database (default {SQLSERVER_SCRIPT_PATH.relative_to(settings.BASE_DIR)}): its tables, columns, "
                 "constraints, indexes and DEFAULT constraints, as SQL Server's catalog would list them."
             ),
         )
 
-    def handle(self, *args, database, sqlserver_script, **options):
+    def handle(self, *args: Any, database: str | None, sqlserver_script: str | None, **options: Any) -> None:
         models = project_models()
         violations = audit_models(models)
         self.stdout.write(f"Models: {len(models)} tables audited.")
@@ -50,6 +53,10 @@ class Command(BaseCommand):
             connection = connections[database]
             violations += self._audit(connection, f"Database '{database}' ({connection.vendor})")
         if sqlserver_script:
+            try:
+                from eventlead.db.sqlserver import script_database
+            except ModuleNotFoundError as error:
+                raise missing_dev_tool("audit_schema --sqlserver-script", error) from error
             with script_database(Path(sqlserver_script).read_text(encoding="utf-8")) as connection:
                 violations += self._audit(connection, f"SQL Server script {sqlserver_script} (offline)")
         if not violations:
@@ -59,7 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(render_table(rows, ("target", "rule", "detail")))
         raise CommandError(f"audit_schema: {len(violations)} violation(s) of the naming standard.")
 
-    def _audit(self, connection, source: str) -> list:
+    def _audit(self, connection: BaseDatabaseWrapper, source: str) -> list[Violation]:
         live = audit_database(connection)
         if live.names is None:
             names = f"constraint names not checked: {UNNAMED_INLINE}."

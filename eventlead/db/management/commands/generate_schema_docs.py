@@ -1,9 +1,10 @@
 """``manage.py generate_schema_docs``: write docs/database from the models, or check it is current."""
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from eventlead.db import docs
 
@@ -11,7 +12,7 @@ from eventlead.db import docs
 class Command(BaseCommand):
     help = "Generate the schema reference and ER diagrams (docs/database) from the models."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--output",
             type=Path,
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             "--check", action="store_true", help="Write nothing; list the stale files and exit 1 if there are any."
         )
 
-    def handle(self, *, output: Path, check: bool, **options):
+    def handle(self, *, output: Path, check: bool, **options: Any) -> None:
         documents = docs.render_documents()
         if check:
             stale = docs.stale_files(documents, output)
