@@ -26,9 +26,15 @@ install: $(VENV)/.runtime
 
 install-dev: $(VENV)/.dev
 
+# The email worker (the Procfile's "worker") runs beside the dev server, both reloading on code
+# changes, and stops with it: Ctrl+C reaches both; any other exit of runserver stops the worker's
+# reloader child, then the reloader itself.
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py ensure_admin
+	DEBUG=1 $(PY) manage.py db_worker & worker=$$!; \
+	trap 'pkill -TERM -P $$worker; kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: install-dev

@@ -11,6 +11,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from auditing.services import activity_record, entity_snapshot_record, role_change_record, snapshot
+from companies.services import invitations_sent_cancel
 from logging_app.models import AuthEventType
 from logging_app.services import auth_event_record
 from reference.models import UserRole, UserStatus
@@ -22,6 +23,7 @@ from .services import email_verification_resend, session_logout_all, tokens_revo
 MESSAGE_OWN_ROLE = "You cannot take the system_admin role away from yourself; ask another admin."
 MESSAGE_OWN_STATUS = "You cannot suspend or deactivate your own account."
 REASON_BACK_OFFICE = "changed in the back office"
+REASON_INVITER_SUSPENDED = "Cancelled: the account that sent it was suspended."
 
 
 def _locked_copy(user: User) -> tuple[User, dict]:
@@ -104,7 +106,10 @@ def _status_change(user: User, actor: User, *, to: str, allowed_from: tuple[str,
 
 @transaction.atomic
 def user_suspend(*, user: User, actor: User) -> bool:
-    """Suspend an active account and revoke every token it holds; False if it was not active."""
+    """Suspend an active account: revoke every token it holds and cancel the invitations it sent.
+
+    False if it was not active. (A lockout cancels nothing: anyone who knows an address can cause one.)
+    """
     if user.pk == actor.pk:
         raise ValidationError(MESSAGE_OWN_STATUS)
     suspended = _status_change(
@@ -112,6 +117,7 @@ def user_suspend(*, user: User, actor: User) -> bool:
     )
     if suspended:
         tokens_revoke_all(user=user)
+        invitations_sent_cancel(inviter_id=user.pk, actor=actor, reason=REASON_INVITER_SUSPENDED)
     return suspended
 
 

@@ -11,7 +11,7 @@ from eventlead.core.apis import validated_input
 from . import serializers as s
 from . import services
 from .selectors import user_memberships
-from .throttles import EmailRateThrottle, SettingRateThrottle
+from .throttles import EmailRateThrottle, RefreshTokenRateThrottle, SettingRateThrottle, TokenRateThrottle
 
 MESSAGE_EMAIL_SENT = "If the address can be used, an email with the next step is on its way."
 # S105 reads "PASSWORD" in a name as a secret; these are messages.
@@ -41,6 +41,9 @@ class SignupApi(PublicApi):
 
 
 class VerifyEmailApi(PublicApi):
+    throttle_classes = [TokenRateThrottle]
+    throttle_scope = "verifyEmail"
+
     @extend_schema(request=s.TokenInput, responses={200: s.VerifiedOutput})
     def post(self, request):
         services.email_verify(token=validated_input(s.TokenInput, request)["token"])
@@ -49,7 +52,7 @@ class VerifyEmailApi(PublicApi):
 
 class VerifyEmailResendApi(PublicApi):
     throttle_classes = [SettingRateThrottle, EmailRateThrottle]
-    throttle_scope = "signup"
+    throttle_scope = "verifyEmailResend"
 
     @extend_schema(request=s.EmailInput, responses={202: s.AcceptedOutput})
     def post(self, request):
@@ -75,8 +78,8 @@ class LoginApi(PublicApi):
 
 
 class TokenRefreshApi(PublicApi):
-    throttle_classes = [SettingRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [RefreshTokenRateThrottle]
+    throttle_scope = "tokenRefresh"
 
     @extend_schema(
         request=s.RefreshInput,
@@ -118,8 +121,8 @@ class PasswordResetApi(PublicApi):
 
 
 class PasswordResetConfirmApi(PublicApi):
-    throttle_classes = [SettingRateThrottle]
-    throttle_scope = "passwordReset"
+    throttle_classes = [TokenRateThrottle]
+    throttle_scope = "passwordResetConfirm"
 
     @extend_schema(request=s.PasswordResetConfirmInput, responses={200: s.AcceptedOutput})
     def post(self, request):
@@ -129,6 +132,9 @@ class PasswordResetConfirmApi(PublicApi):
 
 class PasswordChangeApi(APIView):
     permission_classes = [IsAuthenticated]  # The way out of an expired password.
+    # Per user: each try costs a password hash, and wrong ones also count toward the lockout.
+    throttle_classes = [SettingRateThrottle]
+    throttle_scope = "passwordChange"
 
     @extend_schema(request=s.PasswordChangeInput, responses={200: s.TokenPairOutput})
     def post(self, request):

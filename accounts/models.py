@@ -1,11 +1,17 @@
 """``dbo`` accounts: the user (``AUTH_USER_MODEL``) and its one-time tokens."""
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from eventlead.core.models import SoftDeleteModel
 from reference.models import UserRole, UserStatus
+
+# The one form an address is stored and compared in (sign-up, login, invitations, resets, the
+# admin); imported from here by every caller, defined with its reasons in ``accounts.addresses``.
+from .addresses import normalize_email
 
 
 class UserManager(BaseUserManager):
@@ -40,15 +46,7 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **fields)
 
 
-def normalize_email(email: str) -> str:
-    """The one form an address is stored and compared in: NFKC, trimmed, case-folded.
-
-    Comparing case-folded NFKC forms keeps ``mıke@x.org`` (dotless i) apart from
-    ``mike@x.org`` (Django CVE-2019-19844 came from comparing looser forms).
-    """
-    import unicodedata
-
-    return unicodedata.normalize("NFKC", (email or "").strip()).casefold()
+SESSION_AUTH_HASH_SALT = "accounts.User.get_session_auth_hash"
 
 
 class User(AbstractBaseUser, SoftDeleteModel):
@@ -139,6 +137,21 @@ class User(AbstractBaseUser, SoftDeleteModel):
 
     def has_module_perms(self, app_label):
         return self.is_active and self.is_system_admin
+
+    # A back-office (Django session) sign-in lasts while the hash stored in the session matches
+    # this one. Django hashes the password only; the token versions are added so that whatever
+    # ends the API sessions (sign out of all devices, a lockout, suspension, a password change
+    # or reset) ends the back-office ones too.
+    def get_session_auth_hash(self):
+        return self._session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=secret)
+
+    def _session_auth_hash(self, *, secret):
+        material = f"{self.password}\x00{self.access_token_version}\x00{self.refresh_token_version}"
+        return salted_hmac(SESSION_AUTH_HASH_SALT, material, secret=secret, algorithm="sha256").hexdigest()
 
 
 class OneTimeToken(models.Model):

@@ -4,6 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .addresses import EMAIL_MAX_LENGTH, MESSAGE_INVALID, AddressInvalid, canonical_email
 from .models import User
 from .services import PROFILE_FIELDS
 
@@ -14,8 +15,37 @@ def password_field(**kwargs):
     return serializers.CharField(max_length=MAX_PASSWORD, trim_whitespace=False, write_only=True, **kwargs)
 
 
+class AddressField(serializers.EmailField):
+    """An email address, given to the service in its canonical form (``accounts.addresses``).
+
+    Where an account, an invitation or a contact address is made (the default), only an address
+    with a canonical form is taken: mail to it reaches the mailbox typed. For a look-up
+    (``lookup=True``: password reset, verification resend) an address that only passes Django's
+    syntax check, as before, is passed on as typed: it finds no account, and the answer is the
+    one an unknown address gets.
+    """
+
+    default_error_messages = {"invalid": MESSAGE_INVALID}
+
+    def __init__(self, *, lookup: bool = False, **kwargs):
+        kwargs.setdefault("max_length", EMAIL_MAX_LENGTH)
+        super().__init__(**kwargs)
+        self.lookup = lookup
+
+    def to_internal_value(self, data):
+        typed = super().to_internal_value(data)
+        if len(typed) > self.max_length:  # as typed, before NFKC, so the message names the limit
+            self.fail("max_length", max_length=self.max_length)
+        try:
+            return canonical_email(typed)
+        except AddressInvalid:
+            if self.lookup:
+                return typed  # Django's EmailValidator, among the field's validators, still applies
+            self.fail("invalid")
+
+
 class SignupInput(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = AddressField()
     password = password_field()
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
@@ -26,7 +56,7 @@ class TokenInput(serializers.Serializer):
 
 
 class EmailInput(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = AddressField(lookup=True)
 
 
 class LoginInput(serializers.Serializer):

@@ -37,6 +37,9 @@ from .tokens import hash_token, new_token
 MESSAGE_WRONG_CURRENT_PASSWORD = "The current password is incorrect."  # noqa: S105
 MESSAGE_EMAIL_TOO_LONG = "Ensure this field has no more than %d characters."
 LOCKED_REASON_FAILED_LOGINS = "Too many failed sign-in attempts."
+# AuthEvent failure reasons of a failed password check (event login_failed).
+FAILURE_WRONG_PASSWORD = "wrong_password"  # noqa: S105 - a reason code, not a password
+FAILURE_WRONG_CURRENT_PASSWORD = "wrong_current_password"  # noqa: S105 - a reason code, not a password
 SUBJECT_VERIFY = "Verify your EventLead email address"
 SUBJECT_EXISTING = "Someone tried to sign up with your email address"
 SUBJECT_RESET = "Reset your EventLead password"
@@ -234,18 +237,24 @@ def _expire_lock(user: User, now: datetime) -> None:
         user.refresh_from_db()
 
 
-def login_failure_register(*, user: User, now: datetime | None = None) -> None:
+def login_failure_register(
+    *, user: User, now: datetime | None = None, failure_reason: str = FAILURE_WRONG_PASSWORD
+) -> None:
     """Count one failed attempt atomically; the attempt that reaches the limit locks the account.
 
     Both steps are single UPDATE statements, so concurrent failures are all counted (no
-    lost updates) and exactly one of them locks and emails the owner.
+    lost updates) and exactly one of them locks and emails the owner. While locked, the
+    account's sessions are refused (``User.is_active``). A lock reached by guessing the current
+    password on password change also ends them for good (API tokens and back-office sign-ins):
+    the guesser holds one. A lock from failed sign-ins does not, since anyone who knows the
+    address can cause one, and it must not be a way to sign its owner out of every device.
     """
     now = _now(now)
     before = snapshot(user)
     User.objects.filter(pk=user.pk).update(
         failed_login_attempts=F("failed_login_attempts") + 1, last_failed_login_at=now
     )
-    auth_event_record(event_type=AuthEventType.LOGIN_FAILED, user=user, failure_reason="wrong_password")
+    auth_event_record(event_type=AuthEventType.LOGIN_FAILED, user=user, failure_reason=failure_reason)
     limit = get_setting("security.max_failed_login_attempts")
     locked = User.objects.filter(pk=user.pk, is_locked=False, failed_login_attempts__gte=limit).update(
         is_locked=True,
@@ -255,6 +264,8 @@ def login_failure_register(*, user: User, now: datetime | None = None) -> None:
     if locked:
         auth_event_record(event_type=AuthEventType.ACCOUNT_LOCKED, user=user, failure_reason="too_many_failures")
         with transaction.atomic():
+            if failure_reason == FAILURE_WRONG_CURRENT_PASSWORD:
+                tokens_revoke_all(user=user)
             _audit_user_change(user, before, action="account_locked", actor=None)
             email_queue(email_type=EmailType.ACCOUNT_LOCKED, recipient=user.email, subject=SUBJECT_LOCKED, user=user)
 
@@ -400,12 +411,22 @@ def password_reset_confirm(*, token: str, new_password: str, now: datetime | Non
     return user
 
 
-@transaction.atomic
-def user_password_change(*, user: User, current_password: str, new_password: str, now: datetime | None = None) -> None:
-    """Change the password after checking the current one; every token of the user dies."""
+def current_password_check(*, user: User, password: str, now: datetime | None = None) -> None:
+    """Refuse a wrong current password, counting it toward the lockout as a failed sign-in.
+
+    Whoever holds a signed-in session could otherwise guess the password without limit. Run
+    outside the change's transaction, so the failure stays counted though the change is refused.
+    """
     now = _now(now)
-    if not user.check_password(current_password):
+    # A lock whose time is up still has IsLocked set, which would keep the next one from being set.
+    _expire_lock(user, now)
+    if not user.check_password(password):
+        login_failure_register(user=user, now=now, failure_reason=FAILURE_WRONG_CURRENT_PASSWORD)
         raise ValidationFailed(fields={"currentPassword": [MESSAGE_WRONG_CURRENT_PASSWORD]})
+
+
+def _password_change(user: User, new_password: str, now: datetime) -> None:
+    """Store a new password whose owner proved the current one, in the caller's transaction."""
     before = snapshot(user)
     password_validate(new_password, user=user, field="newPassword")
     _password_set(user, new_password, now)
@@ -413,13 +434,23 @@ def user_password_change(*, user: User, current_password: str, new_password: str
     _audit_user_change(user, before, action="password_changed", actor=user)
 
 
-@transaction.atomic
+def user_password_change(*, user: User, current_password: str, new_password: str, now: datetime | None = None) -> None:
+    """Change the password after checking the current one; every token of the user dies."""
+    now = _now(now)
+    current_password_check(user=user, password=current_password, now=now)
+    with transaction.atomic():
+        _password_change(user, new_password, now)
+
+
 def password_change(
     *, user: User, current_password: str, new_password: str, now: datetime | None = None
 ) -> dict[str, str]:
     """The API's change: every other session ends and this one gets a fresh token pair."""
-    user_password_change(user=user, current_password=current_password, new_password=new_password, now=now)
-    return session_start(user=user, now=now)
+    now = _now(now)
+    current_password_check(user=user, password=current_password, now=now)
+    with transaction.atomic():
+        _password_change(user, new_password, now)
+        return session_start(user=user, now=now)
 
 
 # Profile --------------------------------------------------------------------------------------

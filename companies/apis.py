@@ -16,8 +16,15 @@ from . import serializers as s
 from .access import membership_get, require_admin
 from .models import UserCompany
 
-LAST_ADMIN = OpenApiResponse(description="conflict: the last active company admin cannot be demoted or removed.")
+LAST_ADMIN = OpenApiResponse(
+    description="conflict: the company would be left without an active company admin who can sign in "
+    "(admins whose account is suspended, locked, unverified or deleted do not count)."
+)
 NOT_PENDING = OpenApiResponse(description="conflict: the invitation is no longer pending.")
+RECIPIENT_LIMIT = OpenApiResponse(
+    description="throttled: the address has had email.invitation_emails_per_recipient invitation emails from this "
+    "company within email.invitation_emails_window_hours."
+)
 
 
 def _company_body(company, role):
@@ -111,7 +118,12 @@ class MemberListApi(APIView):
 
 
 class MemberDetailApi(APIView):
-    @extend_schema(request=s.MemberRoleInput, responses={200: s.MemberOutput, 409: LAST_ADMIN})
+    @extend_schema(
+        request=s.MemberRoleInput,
+        responses={200: s.MemberOutput, 409: LAST_ADMIN},
+        description="Change a member's role. A member who stops being company admin has the pending "
+        "invitations they sent to this company cancelled.",
+    )
     def patch(self, request, company_id, user_company_id):
         require_admin(membership_get(user=request.user, company_id=company_id))
         data = validated_input(s.MemberRoleInput, request)
@@ -123,7 +135,11 @@ class MemberDetailApi(APIView):
         )
         return Response(s.MemberOutput(selectors.company_members(company_id=company_id).get(pk=target.pk)).data)
 
-    @extend_schema(request=s.MemberRemoveInput, responses={200: s.MemberOutput, 409: LAST_ADMIN})
+    @extend_schema(
+        request=s.MemberRemoveInput,
+        responses={200: s.MemberOutput, 409: LAST_ADMIN},
+        description="Remove a member (soft). The pending invitations they sent to this company are cancelled.",
+    )
     def delete(self, request, company_id, user_company_id):
         require_admin(membership_get(user=request.user, company_id=company_id))
         target = services.member_remove(
@@ -163,6 +179,7 @@ class InvitationListApi(APIView):
         responses={
             201: s.InvitationOutput,
             409: OpenApiResponse(description="conflict: a pending invitation or an active membership exists."),
+            429: RECIPIENT_LIMIT,
         },
     )
     def post(self, request, company_id):
@@ -180,7 +197,10 @@ class InvitationResendApi(APIView):
         responses={
             200: s.InvitationOutput,
             409: NOT_PENDING,
-            429: OpenApiResponse(description="throttled: the resend limit or cooldown (email settings) applies."),
+            429: OpenApiResponse(
+                description="throttled: the resend limit or cooldown, or the address's invitation emails from this "
+                "company (email settings), applies."
+            ),
         },
     )
     def post(self, request, company_id, invitation_id):

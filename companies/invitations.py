@@ -4,6 +4,11 @@ Tokens are stored as hashes and rotated each time the email is built, so a resen
 previous link. Each transition locks the invitation row, so of concurrent accepts exactly
 one joins and the rest see the invitation already used. At most one open invitation per
 company and address is also a database rule (UQ_UserInvitation_CompanyID_InvitedEmail_Open).
+
+Every invitation email, whatever sends it, goes through ``_invitation_email_queue``, which
+holds one company to ``email.invitation_emails_per_recipient`` emails to one address per
+``email.invitation_emails_window_hours``: cancelling and inviting again is no way round the
+resend limit.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from eventlead.core.exceptions import (
     TokenInvalid,
     ValidationFailed,
 )
-from logging_app.models import EmailType
+from logging_app.models import EmailDelivery, EmailType
 from logging_app.services import email_queue
 from reference.models import (
     JoinedVia,
@@ -40,13 +45,14 @@ from reference.models import (
 )
 from reference.selectors import reference_id
 
-from .models import UserCompany, UserInvitation
+from .models import Company, UserCompany, UserInvitation
 
 MESSAGE_ALREADY_INVITED = "This address already has a pending invitation to this company."
 MESSAGE_ALREADY_MEMBER = "This address already belongs to an active member of this company."
 MESSAGE_NOT_PENDING = "Only a pending invitation can be changed."
 MESSAGE_RESEND_LIMIT = "This invitation has been resent the maximum number of times."
 MESSAGE_RESEND_COOLDOWN = "This invitation was sent recently; try again later."
+MESSAGE_RECIPIENT_LIMIT = "This address has been sent enough invitations from this company for now; try again later."
 MESSAGE_WRONG_ACCOUNT = "This invitation is for a different email address."
 MESSAGE_SIGN_IN_FIRST = "An account exists for this address: sign in as it to accept."
 MESSAGE_NEEDS_PROFILE = "Required to create your account."
@@ -66,6 +72,33 @@ def effective_status(invitation: UserInvitation, now: datetime | None = None) ->
 
 def _status(code: str) -> int:
     return reference_id(UserInvitationStatus, code)
+
+
+def _invitation_email_queue(invitation: UserInvitation, now: datetime) -> None:
+    """Queue ``invitation``'s email, or raise ``Throttled`` if its address has had its share.
+
+    The share counts the invitation emails this company sent the address in the window
+    (``log.EmailDelivery``, one query), whichever invitation they were for. The company row
+    is locked first and held to the end of the caller's transaction, so of two sends at once
+    the second counts the first's email. Raised in the caller's transaction, ``Throttled``
+    undoes whatever it did: nothing is created and nothing is sent.
+    """
+    Company.objects.select_for_update().values_list("pk", flat=True).get(pk=invitation.company_id)
+    window = timedelta(hours=get_setting("email.invitation_emails_window_hours"))
+    sent = EmailDelivery.objects.filter(
+        email_type=EmailType.INVITATION,
+        recipient_email=invitation.invited_email,
+        user_invitation__company_id=invitation.company_id,
+        created_date__gt=now - window,
+    ).count()
+    if sent >= get_setting("email.invitation_emails_per_recipient"):
+        raise Throttled(MESSAGE_RECIPIENT_LIMIT)
+    email_queue(
+        email_type=EmailType.INVITATION,
+        recipient=invitation.invited_email,
+        subject=_subject(invitation),
+        invitation=invitation,
+    )
 
 
 def _expire(invitation: UserInvitation, now: datetime) -> None:
@@ -113,7 +146,7 @@ def invitation_create(
             invitation.save()
     except IntegrityError as error:  # A concurrent invitation to the same address won.
         raise Conflict(MESSAGE_ALREADY_INVITED) from error
-    email_queue(email_type=EmailType.INVITATION, recipient=email, subject=_subject(invitation), invitation=invitation)
+    _invitation_email_queue(invitation, now)
     activity_record(
         action="invitation_created",
         entity=invitation,
@@ -165,12 +198,7 @@ def invitation_resend(*, company, invitation_id: int, actor, now: datetime | Non
         expires_at=now + timedelta(days=get_setting("email.invitation_expiry_days")),
     )
     invitation.refresh_from_db()
-    email_queue(
-        email_type=EmailType.INVITATION,
-        recipient=invitation.invited_email,
-        subject=_subject(invitation),
-        invitation=invitation,
-    )
+    _invitation_email_queue(invitation, now)
     activity_record(
         action="invitation_resent",
         entity=invitation,

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.serializers import TokenPairOutput
+from accounts.serializers import AddressField, TokenPairOutput
 
 from .models import Company, CompanyBillingDetails, CompanyOrganizerDetails, UserCompany, UserInvitation
 
@@ -14,7 +14,7 @@ class CompanyUpdateInput(serializers.Serializer):
     custom_display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     display_name_source = serializers.ChoiceField(choices=Company.DisplayNameSource.choices, required=False)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    email = AddressField(required=False, allow_blank=True)
     website = serializers.URLField(max_length=500, required=False, allow_blank=True)
     address_line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
     address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -117,6 +117,7 @@ class MemberRemoveInput(serializers.Serializer):
 
 
 class BillingDetailsIO(serializers.ModelSerializer):
+    billing_email = AddressField(required=False, allow_blank=True)
     billing_country_code = serializers.CharField(
         source="billing_country.country_code", required=False, allow_null=True, allow_blank=True
     )
@@ -139,6 +140,8 @@ class BillingDetailsIO(serializers.ModelSerializer):
 
 
 class OrganizerDetailsIO(serializers.ModelSerializer):
+    public_email = AddressField(required=False, allow_blank=True)
+
     class Meta:
         model = CompanyOrganizerDetails
         fields = ["website", "public_email", "public_phone", "description", "logo_url", "social_links"]
@@ -146,7 +149,7 @@ class OrganizerDetailsIO(serializers.ModelSerializer):
 
 
 class InvitationCreateInput(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = AddressField()
     role = serializers.CharField(max_length=60)
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

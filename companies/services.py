@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from auditing.services import activity_record, entity_snapshot_record, role_change_record, snapshot
 from eventlead.core.exceptions import Conflict, UpstreamUnavailable, ValidationFailed
-from reference.models import Country, CustomerTier, Industry, JoinedVia, UserCompanyRole, UserCompanyStatus
+from reference.models import (
+    Country,
+    CustomerTier,
+    Industry,
+    JoinedVia,
+    UserCompanyRole,
+    UserCompanyStatus,
+    UserInvitationStatus,
+)
 from reference.selectors import reference_id
 
-from .models import Company, CompanyBillingDetails, CompanyCustomerDetails, CompanyOrganizerDetails, UserCompany
+from .models import (
+    Company,
+    CompanyBillingDetails,
+    CompanyCustomerDetails,
+    CompanyOrganizerDetails,
+    UserCompany,
+    UserInvitation,
+)
 from .validation import compact_number, validate_for_country
 
 if TYPE_CHECKING:
@@ -23,6 +40,9 @@ MESSAGE_ABN_TAKEN = "A company with this ABN already exists."
 MESSAGE_LAST_ADMIN = "A company needs at least one active company admin; make someone else admin first."
 MESSAGE_UNKNOWN_COUNTRY = "Choose an active country code such as AU."
 MESSAGE_UNKNOWN_INDUSTRY = "Choose an industry code from /api/v1/reference/industries."
+REASON_INVITER_REMOVED = "Cancelled: the admin who sent it was removed from the company."
+REASON_INVITER_DEMOTED = "Cancelled: the admin who sent it is no longer a company admin."
+REASON_INVITER_GONE = "Cancelled: the admin who sent it no longer administers the company."
 
 COMPANY_FIELDS = (
     "company_name",
@@ -238,31 +258,99 @@ def company_details_update(
 # Memberships -----------------------------------------------------------------------------------
 
 
-def _lock_active_admins(company_id: int) -> list[int]:
-    """Lock the company's active admin memberships: the last-admin rule is decided under lock."""
+def _lock_active_admins(company_id: int) -> list[tuple[int, int]]:
+    """Lock the company's active admin memberships; return their ``(pk, user_id)``.
+
+    The last-admin rule is decided under this lock, so of admins stepping down together one
+    always stays. The filter uses reference ids rather than joins: on PostgreSQL a joined
+    FOR UPDATE would also lock the shared ``ref`` rows every membership points at.
+    """
     return list(
         UserCompany.objects.select_for_update()
         .filter(
             company_id=company_id,
             is_deleted=False,
-            status__code=UserCompanyStatus.ACTIVE,
-            role__code=UserCompanyRole.COMPANY_ADMIN,
+            status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
+            role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN),
         )
-        .values_list("pk", flat=True)
+        .order_by("pk")
+        .values_list("pk", "user_id")
     )
+
+
+def _refuse_losing_the_last_admin(admins: list[tuple[int, int]], membership: UserCompany) -> None:
+    """Refuse taking ``membership`` out of ``admins`` when no other admin could sign in.
+
+    An admin who is suspended, locked, pending verification or deleted cannot act for the
+    company, so counts for nothing; whether a user can sign in is ``User.is_active``, the rule
+    login and the JWT authentication apply (a lock whose time is up no longer counts).
+    """
+    from accounts.models import User
+
+    others = [user_id for pk, user_id in admins if pk != membership.pk]
+    if len(others) == len(admins):
+        return  # Not an active admin: the company's admins are unchanged.
+    if not any(user.is_active for user in User.objects.filter(pk__in=others)):
+        raise Conflict(MESSAGE_LAST_ADMIN)
+
+
+def _pending_invitations_cancel(
+    pending: QuerySet[UserInvitation], *, actor: User | None, reason: str, now: datetime | None = None
+) -> int:
+    """Cancel the still-pending invitations of ``pending``; return how many.
+
+    An invitation carries its sender's authority, so it must not outlive it: a removed or
+    demoted admin could otherwise let themselves back in through an address of their own.
+    Each goes through ``invitation_cancel``, the one cancel flow (its fields and audit row).
+    The rows are locked first, in key order, so an accept racing this waits and then finds
+    the invitation cancelled. Call inside a transaction.
+    """
+    from .invitations import invitation_cancel
+
+    rows = list(
+        pending.select_for_update()
+        .filter(status_id=reference_id(UserInvitationStatus, UserInvitationStatus.PENDING), is_deleted=False)
+        .order_by("pk")
+        .values_list("pk", "company_id")
+    )
+    companies = Company.objects.in_bulk({company_id for _, company_id in rows})
+    for invitation_id, company_id in rows:
+        invitation_cancel(
+            company=companies[company_id], invitation_id=invitation_id, actor=actor, reason=reason, now=now
+        )
+    return len(rows)
+
+
+@transaction.atomic
+def invitations_sent_cancel(*, inviter_id: int, actor: User | None, reason: str) -> int:
+    """Cancel the pending invitations ``inviter_id`` sent to any company; return how many.
+
+    Removal and demotion cancel them company by company; suspending or closing an account
+    should call this.
+    """
+    return _pending_invitations_cancel(
+        UserInvitation.objects.filter(invited_by_id=inviter_id), actor=actor, reason=reason
+    )
+
+
+def _member_invitations_cancel(membership: UserCompany, *, actor: User, reason: str) -> None:
+    """Cancel the pending invitations ``membership``'s user sent to its company."""
+    sent = UserInvitation.objects.filter(company_id=membership.company_id, invited_by_id=membership.user_id)
+    _pending_invitations_cancel(sent, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def member_role_change(*, membership: UserCompany, role_code: str, actor: User, reason: str = "") -> UserCompany:
+    """Give a member another role; one who stops being admin loses the invitations they sent."""
     role = UserCompanyRole.objects.active().filter(code=role_code).first()
     if role is None:
         raise ValidationFailed(fields={"role": [f"Choose one of: {', '.join(_role_codes())}."]})
     admins = _lock_active_admins(membership.company_id)
-    membership = UserCompany.objects.select_for_update().select_related("role").get(pk=membership.pk)
+    membership = UserCompany.objects.select_for_update().get(pk=membership.pk)
     if membership.role_id == role.pk:
         return membership
-    if admins == [membership.pk] and role.code != UserCompanyRole.COMPANY_ADMIN:
-        raise Conflict(MESSAGE_LAST_ADMIN)
+    if role.code != UserCompanyRole.COMPANY_ADMIN:
+        _refuse_losing_the_last_admin(admins, membership)
     old_role_id = membership.role_id
     membership.role = role
     membership.updated_by = actor
@@ -283,16 +371,20 @@ def member_role_change(*, membership: UserCompany, role_code: str, actor: User, 
         old_values={"roleId": old_role_id},
         new_values={"roleId": role.pk, "role": role.code},
     )
+    if role.code != UserCompanyRole.COMPANY_ADMIN:  # Only admins invite.
+        _member_invitations_cancel(membership, actor=actor, reason=REASON_INVITER_DEMOTED)
     return membership
 
 
 @transaction.atomic
 def member_remove(*, membership: UserCompany, actor: User, reason: str) -> UserCompany:
-    """Soft removal: status removed, with date, remover and reason; the row stays."""
+    """Soft removal: status removed, with date, remover and reason; the row stays.
+
+    The pending invitations the member sent are cancelled with it.
+    """
     admins = _lock_active_admins(membership.company_id)
     membership = UserCompany.objects.select_for_update().get(pk=membership.pk)
-    if admins == [membership.pk]:
-        raise Conflict(MESSAGE_LAST_ADMIN)
+    _refuse_losing_the_last_admin(admins, membership)
     now = timezone.now()
     membership.status_id = reference_id(UserCompanyStatus, UserCompanyStatus.REMOVED)
     membership.removed_date, membership.removed_by, membership.removal_reason = now, actor, reason
@@ -308,7 +400,27 @@ def member_remove(*, membership: UserCompany, actor: User, reason: str) -> UserC
         description=reason,
         new_values={"userId": membership.user_id, "reason": reason},
     )
+    _member_invitations_cancel(membership, actor=actor, reason=REASON_INVITER_REMOVED)
     return membership
+
+
+@transaction.atomic
+def invitations_orphaned_cancel(*, now: datetime | None = None) -> int:
+    """Cancel pending invitations whose sender is no longer an active admin of the company.
+
+    Removal and demotion cancel a member's invitations as they happen; this catches those left
+    from before that rule. Run it once after upgrading (``cancel_orphaned_invitations``); it is
+    safe to run again. Returns how many were cancelled.
+    """
+    still_admin = UserCompany.objects.filter(
+        company_id=OuterRef("company_id"),
+        user_id=OuterRef("invited_by_id"),
+        is_deleted=False,
+        status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
+        role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_ADMIN),
+    )
+    orphaned = UserInvitation.objects.filter(~Exists(still_admin))
+    return _pending_invitations_cancel(orphaned, actor=None, reason=REASON_INVITER_GONE, now=now)
 
 
 def _role_codes() -> list[str]:

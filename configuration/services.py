@@ -37,14 +37,32 @@ MESSAGE_BELOW_MIN = "Enter {limit} or more: this setting's MinValue is {limit}."
 MESSAGE_ABOVE_MAX = "Enter {limit} or less: this setting's MaxValue is {limit}."
 MESSAGE_PATTERN_INVALID = "This is not a valid regular expression: {error}."
 MESSAGE_EXAMPLE_MISMATCH = "The example value does not match the pattern."
+MESSAGE_RATE_LIMITS = (
+    'Enter a JSON object of rates by action, such as {"login": "10/min", "passwordReset": "5/hour"}: '
+    "each rate is a whole number of requests, a slash, and sec, min, hour or day."
+)
 MESSAGE_TRY_PASSES = "“{value}” passes the rule “{rule}”."
 MESSAGE_TRY_FAILS = "“{value}” does not pass the rule “{rule}”; the API would answer: {message}"
 
 # Audit rows leave out the bookkeeping columns every save changes.
 _UNAUDITED_COLUMNS = {"UpdatedDate", "UpdatedBy"}
 
+# A DRF throttle rate ("10/min"): DRF reads only the period's first letter, so "5/hour" and "5/h" agree.
+_RATE = re.compile(r"[0-9]+/(?:s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)", re.ASCII)
+
 
 # Application settings -------------------------------------------------------------------------
+
+
+def _rate_limits_check(value: object) -> None:
+    """``security.rate_limits``: an object of rates, so no throttle meets a rate it cannot read."""
+    rates = value if isinstance(value, dict) else None
+    if rates is None or not all(isinstance(rate, str) and _RATE.fullmatch(rate) for rate in rates.values()):
+        raise ValidationError(MESSAGE_RATE_LIMITS, code="rate_limits")
+
+
+# Checks of a setting's value beyond its type and range, by key.
+_VALUE_CHECKS = {"security.rate_limits": _rate_limits_check}
 
 
 def limit_text(limit: Decimal) -> str:
@@ -69,6 +87,9 @@ def setting_value_clean(*, setting: AppSetting, raw: str) -> str:
             raise ValidationError(MESSAGE_BELOW_MIN.format(limit=limit_text(setting.min_value)), code="min_value")
         if setting.max_value is not None and value > setting.max_value:
             raise ValidationError(MESSAGE_ABOVE_MAX.format(limit=limit_text(setting.max_value)), code="max_value")
+    check = _VALUE_CHECKS.get(setting.setting_key)
+    if check is not None:
+        check(value)
     if kind == SettingType.BOOLEAN:
         return "true" if value else "false"
     return text

@@ -33,7 +33,11 @@ ADMIN_REQUIRE_2FA = True
 SERVE_API_DOCS = False
 
 # Static files (the admin's) served by whitenoise, compressed and cache-busted.
-MIDDLEWARE = [MIDDLEWARE[0], MIDDLEWARE[1], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[2:]]
+# Found by name, not position: the hardening section puts its own middleware near the top.
+MIDDLEWARE = [*MIDDLEWARE]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware"), "whitenoise.middleware.WhiteNoiseMiddleware"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

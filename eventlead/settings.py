@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "eventlead.core.middleware.ContentLengthMiddleware",
     "eventlead.core.context.RequestContextMiddleware",
     "logging_app.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -117,12 +118,29 @@ REQUEST_LOG_BATCH_SIZE = int(os.environ.get("REQUEST_LOG_BATCH_SIZE", "500"))
 REQUEST_LOG_FLUSH_SECONDS = float(os.environ.get("REQUEST_LOG_FLUSH_SECONDS", "2"))
 LOG_RETENTION_DAYS = int(os.environ.get("LOG_RETENTION_DAYS", "90"))
 
+# Every handler prints through the redaction filter (eventlead/core/redaction.py), so a secret in a
+# message, its arguments or a traceback never reaches a log. Django's own handlers are replaced,
+# since its defaults have no such filter: the "django" logger's (a DEBUG-only console and
+# mail_admins, unused without ADMINS) by the root console it propagates to, and runserver's
+# request lines ("django.server", with their query strings) by a redacting handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "eventlead.core.redaction.RedactingFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # mssql-python writes warnings through a stderr handler of its own; redact them on the way in.
+        "mssql_python": {"filters": ["redact"]},
+    },
 }
 
 # models.E034 limits index names to 30 characters for Oracle, which this project does not
@@ -145,7 +163,8 @@ SERVE_API_DOCS = env_bool("SERVE_API_DOCS", True)
 REST_FRAMEWORK = {
     # camelCase on the wire happens here and nowhere else (ADR-003).
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["djangorestframework_camel_case.parser.CamelCaseJSONParser"],
+    # The parser bounds body size and JSON nesting before parsing (eventlead/core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["eventlead.core.parsers.CamelCaseJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.VersionedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
@@ -241,3 +260,56 @@ MIDDLEWARE.insert(
 ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "EventLead"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Email queue (django-tasks) ---------------------------------------------------------------
+# No request sends mail: it records the message in log.EmailDelivery and enqueues a task that a
+# worker process (manage.py db_worker; the Procfile's worker) sends. The database backend keeps
+# the queue in this database, so there is no broker to run (logging_app/tasks.py).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Its table gets one clean initial migration, as simplejwt's do: the upstream history alters
+# run_after's default in a way SQL Server's script cannot follow, and no database predates it.
+MIGRATION_MODULES["django_tasks_database"] = "eventlead.db.tasks_db_migrations"
+
+# --- HTTP hardening (CSP, cache headers, body limits) ---
+# Request bodies: at most 1 MiB. Django refuses a larger Content-Length, and the API's parser
+# (eventlead/core/parsers.py) holds JSON to the same limit and to 32 levels of nesting, before
+# anything recursive reads it; both answer 413 payload_too_large under /api/. The largest
+# legitimate body, a bulk invitation of 100 rows, is about 20 KB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# camelCase keys with digits map onto fields without an underscore before the digit:
+# addressLine1 -> address_line1, as the renderer writes it (not address_line_1, which no field has).
+JSON_CAMEL_CASE = {"JSON_UNDERSCOREIZE": {"no_underscore_before_number": True}}
+# Every /api/ response is Cache-Control: no-store unless its view sets its own (eventlead/core/middleware.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("eventlead.core.context.RequestContextMiddleware") + 1,
+    "eventlead.core.middleware.ApiNoStoreMiddleware",
+)
+# ... and every /api/ error is JSON in the error shape, under DEBUG too (make run).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("eventlead.core.middleware.ApiNoStoreMiddleware") + 1,
+    "eventlead.core.middleware.ApiErrorShapeMiddleware",
+)
+# Content-Security-Policy on every response (django-csp): what the back office and Swagger UI
+# load is served from here. Scripts must come from this origin, or carry the request's nonce
+# (only Swagger UI's start-up script does: eventlead/templates/drf_spectacular/swagger_ui.html).
+# Inline styles stay allowed: Django's admin templates (change_list.html) and ours carry
+# <style> blocks, and a style cannot run code.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+from csp.constants import NONCE, NONE, SELF  # noqa: E402 (this section's own)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],  # Swagger UI's icons are data: URIs
+        "font-src": [SELF],
+        "connect-src": [SELF],  # Swagger UI fetches the schema and tries requests
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}

@@ -14,3 +14,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REQUEST_LOG_FLUSH_SECONDS = 0
 # Tests that need the admin's second factor turn it on themselves.
 ADMIN_REQUIRE_2FA = False
+# The suite's requests hand their email to an in-process task backend that sends it as the
+# transaction commits, so tests read it off the wire at once. The production path (the database
+# backend and its worker) is proven in logging_app/tests/test_email_queue*.py.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -24,5 +24,7 @@ if settings.SERVE_API_DOCS:
     ]
 urlpatterns.append(re_path(r"^api/", api_not_found))
 
+handler400 = "eventlead.core.exceptions.bad_request"
+handler403 = "eventlead.core.exceptions.permission_denied"
 handler404 = "eventlead.core.apis.page_not_found"
 handler500 = "eventlead.core.apis.server_error"

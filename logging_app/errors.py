@@ -7,7 +7,7 @@ import traceback
 from django.db import DatabaseError
 
 from eventlead.core import context
-from eventlead.core.redaction import redact_path, redact_text
+from eventlead.core.redaction import redact_text
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def record_unhandled_exception(sender, request=None, **kwargs):
             message=redact_text(str(error))[:4000],
             stack_trace=redact_text("".join(traceback.format_exception(error_type, error, trace)))[:20000],
             method=(request.method if request is not None else "")[:10],
-            path=redact_path(request.path if request is not None else "")[:500],
+            path=redact_text(request.path if request is not None else "")[:500],
             user_id=user.pk if getattr(user, "is_authenticated", False) else None,
         )
     except DatabaseError:

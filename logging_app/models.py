@@ -162,6 +162,9 @@ class EmailDelivery(models.Model):
     user = loose_fk(settings.AUTH_USER_MODEL, "UserID")
     user_invitation = loose_fk("companies.UserInvitation", "UserInvitationID")
     sent_at = models.DateTimeField(null=True, blank=True, db_column="SentAt")
+    # Set while one process is sending the message: no other may claim it before then. A process
+    # that dies mid-send leaves it set; send_pending_emails takes the row again once it has passed.
+    claimed_until = models.DateTimeField(null=True, blank=True, db_column="ClaimedUntil")
     created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
 
     class Meta:

@@ -157,33 +157,78 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         duration_ms = int((time.perf_counter() - started) * 1000)
-        get_buffer().add(_row(request, response, duration_ms))
+        try:
+            row = _row(request, response, duration_ms)
+        except Exception:  # noqa: BLE001 - a log row is never worth failing the request it describes
+            logger.exception("Could not build the request log row for %s", request.path)
+        else:
+            get_buffer().add(row)
         return response
 
 
+# The columns are 32-bit integers on every engine.
+INTEGER_MAX = 2**31 - 1
+
+
 def _row(request, response, duration_ms: int) -> dict:
+    """The row for one request. Every header is read as the client sent it: any text at all."""
     from django.utils import timezone
 
-    from eventlead.core.redaction import redact_path, redact_query
+    from eventlead.core.middleware import CLAIMED_CONTENT_LENGTH
+    from eventlead.core.redaction import redact_query, redact_text
 
     user = getattr(request, "user", None)
     match = getattr(request, "resolver_match", None)
     company_id = match.kwargs.get("company_id") if match else None
     return {
         "request_id": request.request_id,
-        "method": request.method[:10],
-        "path": _text(redact_path(request.path), 500),
-        "query_string": _text(redact_query(request.META.get("QUERY_STRING", "")), 2000),
+        "method": _text(request.method, 10),
+        "path": _text(redact_text(request.path), 500),
+        "query_string": _text(redact_query(_header(request, "QUERY_STRING")), 2000),
         "status_code": response.status_code,
-        "duration_ms": duration_ms,
+        "duration_ms": min(duration_ms, INTEGER_MAX),
         "user_id": user.pk if user is not None and getattr(user, "is_authenticated", False) else None,
         "company_id": company_id,
         "ip_address": _ip(request),
-        "user_agent": _text(request.META.get("HTTP_USER_AGENT", ""), 500),
-        "request_bytes": int(request.META.get("CONTENT_LENGTH") or 0),
-        "response_bytes": len(response.content) if not response.streaming else 0,
+        "user_agent": _text(redact_text(_header(request, "HTTP_USER_AGENT")), 500),
+        "request_bytes": _content_length(request.META.get(CLAIMED_CONTENT_LENGTH, request.META.get("CONTENT_LENGTH"))),
+        "response_bytes": min(len(response.content), INTEGER_MAX) if not response.streaming else 0,
         "created_date": timezone.now(),
     }
+
+
+def _header(request, key: str) -> str:
+    """A header (or the query string) as text.
+
+    A WSGI server hands each one over as its bytes decoded as ISO-8859-1; they are read again as
+    UTF-8, a byte that is not UTF-8 becoming U+FFFD, as Django reads the query string
+    (``get_str_from_wsgi``). A value that is not ISO-8859-1 did not come from a server (Django's
+    test client passes text through) and is taken as it is.
+    """
+    value = request.META.get(key, "")
+    if not isinstance(value, str):
+        return ""
+    try:
+        return value.encode("iso-8859-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return value
+
+
+def _content_length(value) -> int:
+    """The body size the client declared, or 0 for anything but digits (RFC 9110 section 8.6).
+
+    Django reads a body of a non-numeric Content-Length as empty; runserver passes such a header
+    on (gunicorn refuses it). A negative, signed or non-ASCII number is no Content-Length either,
+    and a huge one is capped to the column: ``int()`` alone took "+5", "1_000" and Arabic-Indic
+    digits, raised on "abc" (a 500 for the request) and on more than 4,300 digits.
+    """
+    digits = value.strip(" \t") if isinstance(value, str) else ""
+    if not (digits.isascii() and digits.isdigit()):
+        return 0
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(INTEGER_MAX)):
+        return INTEGER_MAX
+    return min(int(significant), INTEGER_MAX)
 
 
 def _text(value: str, limit: int) -> str:

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
+from accounts.throttles import DEFAULT_RATES
 from eventlead.testing.http import JsonHttpClient
-from eventlead.testing.smtp import LOOPBACK, LocalSmtpServer
+from eventlead.testing.smtp import LocalSmtpServer, send_django_mail_to
 
 from .http_support import API, client
 
@@ -25,24 +26,14 @@ def post(django_capture_on_commit_callbacks):
 @pytest.fixture
 def unthrottled(set_setting):
     """Lift the rate limits, for tests about the database rather than the throttles."""
-    scopes = ("login", "signup", "passwordReset", "abrSearch")
-    set_setting("security.rate_limits", json.dumps(dict.fromkeys(scopes, "1000/min")))
-
-
-def _send_mail_to(settings, server: LocalSmtpServer) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = LOOPBACK
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
+    set_setting("security.rate_limits", json.dumps(dict.fromkeys(DEFAULT_RATES, "1000/min")))
 
 
 @pytest.fixture
 def smtp_server(settings):
     """A running SMTP server on loopback that Django's SMTP backend sends to."""
     with LocalSmtpServer() as server:
-        _send_mail_to(settings, server)
+        send_django_mail_to(settings, server.port)
         yield server
 
 
@@ -53,7 +44,7 @@ def stopped_smtp_server(settings):
     ``start()`` brings the server up on that same port, as a mail relay coming back would.
     """
     server = LocalSmtpServer()
-    _send_mail_to(settings, server)
+    send_django_mail_to(settings, server.port)
     yield server
     server.stop()
 

@@ -13,7 +13,15 @@ from auditing.models import ActivityLog, AuditRole, AuditUser
 from companies.models import Company, UserCompany
 from eventlead.backoffice.testing import admin_client, change_form_data, system_admin  # noqa: F401 (fixtures)
 from logging_app.models import AuthEvent, AuthEventType
-from reference.models import Country, JoinedVia, UserCompanyRole, UserCompanyStatus, UserRole, UserStatus
+from reference.models import (
+    Country,
+    JoinedVia,
+    UserCompanyRole,
+    UserCompanyStatus,
+    UserInvitationStatus,
+    UserRole,
+    UserStatus,
+)
 from reference.selectors import reference_id
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +156,27 @@ def test_suspend_revokes_tokens_and_reactivate_restores(admin_client, user):  # 
     changes = AuditUser.objects.filter(user=user).values_list("new_values", flat=True)
     statuses = [values["StatusID"] for values in changes]
     assert statuses == [reference_id(UserStatus, UserStatus.SUSPENDED), reference_id(UserStatus, UserStatus.ACTIVE)]
+
+
+def test_suspending_an_account_cancels_the_invitations_it_sent_everywhere(admin_client, user):  # noqa: F811
+    from companies.invitations import invitation_create
+    from companies.services import company_create
+
+    first = company_create(creator=user, company_name="Acme Events", country_code="AU")
+    second = company_create(creator=user, company_name="Harbour Expos", country_code="AU")
+    sent = [
+        invitation_create(company=company, actor=user, email="invitee@example.com", role="company_admin")
+        for company in (first, second)
+    ]
+
+    assert act(admin_client, "suspend", user) == ["Suspended 1 user."]
+
+    for invitation in sent:
+        invitation.refresh_from_db()
+        assert invitation.status.code == UserInvitationStatus.CANCELLED
+        assert invitation.cancellation_reason == admin_actions.REASON_INVITER_SUSPENDED
+    cancelled = ActivityLog.objects.filter(action="invitation_cancelled").values_list("entity_id", flat=True)
+    assert sorted(cancelled) == sorted(str(invitation.pk) for invitation in sent)
 
 
 def test_an_admin_cannot_suspend_themselves(admin_client, system_admin):  # noqa: F811

@@ -83,12 +83,13 @@ def migrate_fresh() -> None:
 
 
 def raise_login_limit() -> str:
-    """Raise security.rate_limits "login" (login and token refresh share it); return the production value."""
+    """Raise security.rate_limits "login" (per client IP; every bench client is one IP) and
+    "tokenRefresh" (per token, so rotation alone keeps under it); return the production login rate."""
     from configuration.models import AppSetting
 
     limits = AppSetting.objects.get(setting_key="security.rate_limits")
     production = json.loads(limits.setting_value)
-    limits.setting_value = json.dumps({**production, "login": LOGIN_RATE})
+    limits.setting_value = json.dumps({**production, "login": LOGIN_RATE, "tokenRefresh": LOGIN_RATE})
     limits.save(update_fields=["setting_value"])
     return production.get("login")
 

@@ -222,6 +222,16 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- accounts.0002_user_email_canonical
+BEGIN TRANSACTION;
+GO
+--
+-- Raw Python operation
+--
+-- THIS OPERATION CANNOT BE WRITTEN AS SQL
+COMMIT TRANSACTION;
+GO
+
 -- contenttypes.0001_initial
 BEGIN TRANSACTION;
 GO
@@ -744,6 +754,16 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- companies.0002_userinvitation_invitedemail_canonical
+BEGIN TRANSACTION;
+GO
+--
+-- Raw Python operation
+--
+-- THIS OPERATION CANNOT BE WRITTEN AS SQL
+COMMIT TRANSACTION;
+GO
+
 -- configuration.0001_initial
 BEGIN TRANSACTION;
 GO
@@ -786,6 +806,23 @@ GO
 CREATE INDEX [IX_ValidationRule_RuleTypeID] ON [config].[ValidationRule] ([RuleTypeID]);
 GO
 CREATE INDEX [IX_ValidationRule_UpdatedBy] ON [config].[ValidationRule] ([UpdatedBy]);
+GO
+COMMIT TRANSACTION;
+GO
+
+-- django_tasks_database.0001_initial
+BEGIN TRANSACTION;
+GO
+--
+-- Create model DBTaskResult
+--
+CREATE TABLE [django_tasks_database_dbtaskresult] ([id] char(32) NOT NULL CONSTRAINT [PK_django_tasks_database_dbtaskresult] PRIMARY KEY, [status] nvarchar(10) NOT NULL, [enqueued_at] datetimeoffset NOT NULL, [started_at] datetimeoffset NULL, [finished_at] datetimeoffset NULL, [args_kwargs] nvarchar(max) NOT NULL CONSTRAINT CK_django_tasks_database_dbtaskresult_args_kwargs CHECK ((ISJSON ("args_kwargs") = 1)), [priority] int NOT NULL, [task_path] nvarchar(max) NOT NULL, [worker_ids] nvarchar(max) NOT NULL CONSTRAINT CK_django_tasks_database_dbtaskresult_worker_ids CHECK ((ISJSON ("worker_ids") = 1)), [queue_name] nvarchar(32) NOT NULL, [backend_name] nvarchar(32) NOT NULL, [run_after] datetimeoffset NOT NULL, [return_value] nvarchar(max) NULL CONSTRAINT CK_django_tasks_database_dbtaskresult_return_value CHECK ((ISJSON ("return_value") = 1)), [exception_class_path] nvarchar(max) NOT NULL, [traceback] nvarchar(max) NOT NULL, CONSTRAINT [priority_range] CHECK ([priority] BETWEEN -100 AND 100));
+GO
+CREATE INDEX [django_task_backend_071754_idx] ON [django_tasks_database_dbtaskresult] ([backend_name]);
+GO
+CREATE INDEX [django_task_queue_n_99c321_idx] ON [django_tasks_database_dbtaskresult] ([queue_name]);
+GO
+CREATE INDEX [tasks_db_new_ordering_idx] ON [django_tasks_database_dbtaskresult] ([status], [priority] DESC, [run_after] ASC, [enqueued_at] ASC) WHERE [status] = 'READY';
 GO
 COMMIT TRANSACTION;
 GO
@@ -834,6 +871,17 @@ GO
 CREATE INDEX [IX_EmailDelivery_RecipientEmail] ON [log].[EmailDelivery] ([RecipientEmail]);
 GO
 CREATE INDEX [IX_EmailDelivery_Status_CreatedDate] ON [log].[EmailDelivery] ([Status], [CreatedDate]);
+GO
+COMMIT TRANSACTION;
+GO
+
+-- logging_app.0002_emaildelivery_claimeduntil
+BEGIN TRANSACTION;
+GO
+--
+-- Add field claimed_until to emaildelivery
+--
+ALTER TABLE [log].[EmailDelivery] ADD [ClaimedUntil] datetimeoffset NULL;
 GO
 COMMIT TRANSACTION;
 GO

@@ -2,6 +2,8 @@
 
 Services raise these; the exception handler renders every error, DRF's and Django's
 included, as ``{"error": {"code", "message", "fields"?, "requestId"}}`` (spec/api.md).
+Django's own 400 and 403 pages (``bad_request``, ``permission_denied``: an unknown Host, a
+body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` outside DRF) answer in the same shape under /api/.
 """
 
 import logging
@@ -9,8 +11,10 @@ from typing import Any, ClassVar, cast
 
 from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.request import Request
@@ -23,6 +27,8 @@ MESSAGE_VALIDATION = "The request has invalid fields."
 MESSAGE_NOT_FOUND = "Not found."
 MESSAGE_SERVER_ERROR = "Something went wrong on our side. Quote the request id when reporting it."
 MESSAGE_UNAVAILABLE = "The service is briefly unavailable. Try again in a moment."
+MESSAGE_BAD_REQUEST = "The request is malformed."
+MESSAGE_PAYLOAD_TOO_LARGE = "The request body is too large."
 
 
 class DomainError(Exception):
@@ -82,6 +88,16 @@ class ValidationFailed(DomainError):
     code, status_code, message = "validation_error", 400, MESSAGE_VALIDATION
 
 
+class BadRequest(DomainError):
+    code, status_code, message = "bad_request", 400, MESSAGE_BAD_REQUEST
+
+
+class PayloadTooLarge(DomainError):
+    """The body is over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, the one limit on request bodies."""
+
+    code, status_code, message = "payload_too_large", 413, MESSAGE_PAYLOAD_TOO_LARGE
+
+
 _DRF_CODES = {
     InvalidToken: "token_invalid",
     drf.NotAuthenticated: "not_authenticated",
@@ -137,6 +153,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             status=503,
             headers={"Retry-After": "5"},
         )
+    if isinstance(exc, RequestDataTooBig):  # request.body refused the body (Django checks Content-Length)
+        exc = PayloadTooLarge()
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, _fields(exc.fields) if exc.fields else None, request),
@@ -166,3 +184,44 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         message = str(detail) if not isinstance(detail, list) else " ".join(map(str, detail))
         response.data = error_body(code, message, None, request)
     return response
+
+
+def _error_page(request: HttpRequest, error: DomainError) -> JsonResponse:
+    return JsonResponse(error_body(error.code, error.message, request=request), status=error.status_code)
+
+
+# An error answer's status, for an answer Django rendered as a page (see ApiErrorShapeMiddleware).
+_STATUS_ERRORS: dict[int, tuple[str, str]] = {
+    400: (BadRequest.code, BadRequest.message),
+    403: (PermissionDeniedError.code, PermissionDeniedError.message),
+    404: (NotFound.code, NotFound.message),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: (PayloadTooLarge.code, PayloadTooLarge.message),
+}
+
+
+def error_page_for_status(request: HttpRequest, status: int) -> JsonResponse:
+    """The error shape for an answer of ``status`` that carries nothing else we can use."""
+    code, message = _STATUS_ERRORS.get(
+        status, ("server_error", MESSAGE_SERVER_ERROR) if status >= 500 else ("bad_request", MESSAGE_BAD_REQUEST)
+    )
+    return JsonResponse(error_body(code, message, request=request), status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 page (``handler400``): an error outside DRF's views, in the error shape under /api/.
+
+    Django answers a ``SuspiciousOperation`` raised by a middleware or while reading the body
+    with this page: ``DisallowedHost`` (a Host not in ``ALLOWED_HOSTS``) and
+    ``RequestDataTooBig`` (a Content-Length over ``DATA_UPLOAD_MAX_MEMORY_SIZE``), which is a 413.
+    """
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    return _error_page(request, PayloadTooLarge() if isinstance(exception, RequestDataTooBig) else BadRequest())
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 403 page (``handler403``), in the error shape under /api/."""
+    if not request.path.startswith("/api/"):
+        return defaults.permission_denied(request, exception)
+    return _error_page(request, PermissionDeniedError())

@@ -12,6 +12,8 @@ from drf_spectacular import openapi
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from .parsers import MAX_DEPTH
+
 
 class Error(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable snake_case code clients switch on, e.g. validation_error.")
@@ -32,11 +34,13 @@ class ErrorResponse(serializers.Serializer[Any]):
 
 
 ERROR_DESCRIPTIONS = {
-    400: "validation_error (with fields) or parse_error: the request is malformed or invalid.",
+    400: f"validation_error (with fields; or a body nested over {MAX_DEPTH} levels deep) or parse_error: "
+    "the request is malformed or invalid.",
     401: "not_authenticated or token_invalid: no valid bearer token.",
     403: "permission_denied or password_expired.",
     404: "not_found: no such resource, or one the caller may not see.",
     409: "conflict: the change conflicts with existing data.",
+    413: "payload_too_large: the body is over the size limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 1 MiB).",
     429: "throttled: too many requests; try again later.",
     500: "server_error: quote the requestId when reporting it.",
     503: "service_unavailable or upstream_unavailable: a service we depend on is down; try again shortly.",
@@ -81,6 +85,8 @@ class AutoSchema(openapi.AutoSchema):
         statuses = [500, 503]
         if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
             statuses.append(400)
+        if "requestBody" in operation:
+            statuses.append(413)
         if self.view.get_authenticators():
             statuses.append(401)  # A bearer token that is present but invalid, even where it is optional.
         # Being signed in is a 401 matter; any further permission (a fresh password, a role) can be a 403.

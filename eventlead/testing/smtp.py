@@ -21,6 +21,16 @@ from aiosmtpd.controller import Controller
 LOOPBACK = "127.0.0.1"
 
 
+def send_django_mail_to(settings, port: int) -> None:
+    """Point Django's SMTP backend at a server on loopback ``port`` (pytest-django's ``settings``)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = LOOPBACK
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+
+
 def free_port() -> int:
     """Return a loopback TCP port that nothing listens on at the moment of asking.
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.models import DBTaskResult
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from abrcache.models import ABRSearch
@@ -26,7 +27,7 @@ def test_the_index_lists_the_apps_in_the_admins_words(admin_client):  # noqa: F8
     assert [app["name"] for app in apps] == list(APP_TITLES.values())
 
 
-@pytest.mark.parametrize("model", [Group, OutstandingToken, BlacklistedToken])
+@pytest.mark.parametrize("model", [Group, OutstandingToken, BlacklistedToken, DBTaskResult])
 def test_unused_and_secret_holding_tables_are_not_in_the_back_office(model):
     assert not admin.site.is_registered(model)
 

@@ -1,10 +1,11 @@
-"""Redaction where secrets would be written: log.ApiRequest, the configured console handler, log.ApplicationError."""
+"""Redaction where secrets would be written: log.ApiRequest, the configured handlers, log.ApplicationError."""
 
 import io
 import logging
 
 import pytest
 
+from eventlead.core.redaction import RedactingFilter
 from logging_app.models import ApiRequest, ApplicationError
 from logging_app.request_log import get_buffer
 
@@ -84,3 +85,93 @@ def test_an_unhandled_error_is_stored_and_printed_without_its_secrets(api_client
     assert printed.endswith(f"RuntimeError: {redacted}\n")
     for secret in (TOKEN, JWT, "hunter2"):
         assert secret not in error.stack_trace and secret not in printed
+
+
+# --- Every handler settings.LOGGING configures (issue 13, finding 4) -------------------------------
+
+
+def _configured_handlers():
+    """``(logger, handler)`` for every handler on every logger, except pytest's own capture and the
+    libraries' NullHandlers."""
+    loggers = [logging.getLogger()] + [
+        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    return [
+        (logger, handler)
+        for logger in loggers
+        for handler in logger.handlers
+        if not isinstance(handler, logging.NullHandler) and not type(handler).__module__.startswith("_pytest")
+    ]
+
+
+def _redacts(filterer):
+    return any(isinstance(f, RedactingFilter) for f in filterer.filters)
+
+
+def test_every_configured_handler_redacts():
+    """Ours carry the filter; a library's own handler (mssql-python's stderr one) sits on a logger
+    that carries it, so every record reaching it was redacted first."""
+    pairs = _configured_handlers()
+
+    assert {handler.name for _, handler in pairs} >= {"console", "django.server"}
+    assert [(logger.name, handler) for logger, handler in pairs if not (_redacts(handler) or _redacts(logger))] == []
+
+
+def test_a_development_server_request_line_is_printed_redacted(monkeypatch):
+    handler = next(h for h in logging.getLogger("django.server").handlers if h.name == "django.server")
+    stream = io.StringIO()
+    monkeypatch.setattr(handler, "stream", stream)
+
+    logging.getLogger("django.server").info(
+        '"%s" %s %s',
+        f"GET /api/v1/invitations/{TOKEN}?code=123456&page=2 HTTP/1.1",
+        "404",
+        "58",
+        extra={"status_code": 404, "server_time": "02/Dec/2026 10:00:00"},
+    )
+
+    assert stream.getvalue() == (
+        '[02/Dec/2026 10:00:00] "GET /api/v1/invitations/[redacted]?code=[redacted]&page=2 HTTP/1.1" 404 58\n'
+    )
+
+
+LOGGED_SECRETS = [
+    ("reset link http://localhost:3000/reset-password?token=%s sent", "Zk3", "token=[redacted] sent"),
+    ("verify at /verify-email?token=%s", "Zk3", "token=[redacted]"),
+    ("body %s", '{"password": "hunter2", "email": "a@x.org"}', '{"password": "[redacted]", "email": "a@x.org"}'),
+    ("data %r", {"newPassword": "hunter2", "page": 2}, "{'newPassword': '[redacted]', 'page': 2}"),
+    ("upstream said %s", "Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [redacted]"),
+    ("header %s", "X-Api-Key: k3y", "X-Api-Key: [redacted]"),
+    ("otp %s", "otp_code=123456", "otp_code=[redacted]"),
+    ("token inside%s", JWT, "inside[redacted]"),
+]
+
+
+@pytest.mark.parametrize(("template", "argument", "printed"), LOGGED_SECRETS)
+def test_a_secret_given_to_any_logger_is_printed_redacted(console, template, argument, printed):
+    logging.getLogger("eventlead.anything").warning(template, argument)
+
+    assert printed in console.getvalue()
+    assert "hunter2" not in console.getvalue() and "dXNlcjpwYXNz" not in console.getvalue()
+
+
+def test_an_application_error_carrying_secrets_is_stored_and_printed_without_them(api_client, console, monkeypatch):
+    from companies import apis
+
+    def explode(token):
+        raise ValueError(
+            f'upstream refused {{"password": "hunter2", "otp": 123456}} with Authorization: Basic dXNlcjpwYXNz '
+            f"for http://localhost:3000/verify-email?token=v3rify and {JWT}"
+        )
+
+    monkeypatch.setattr(apis.invitations, "invitation_by_token", explode)
+    api_client.raise_request_exception = False
+
+    assert api_client.get(f"/api/v1/invitations/{TOKEN}").status_code == 500
+
+    redacted = 'upstream refused {"password": "[redacted]", "otp": [redacted]} with Authorization: Basic [redacted]'
+    error = ApplicationError.objects.get()
+    assert error.message == redacted
+    assert error.stack_trace.endswith(f"ValueError: {redacted}\n")
+    for secret in ("hunter2", "123456", "dXNlcjpwYXNz", "v3rify", JWT, TOKEN):
+        assert secret not in error.message and secret not in error.stack_trace and secret not in console.getvalue()

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from eventlead.core.redaction import RedactingFilter, redact_path, redact_query, redact_text
+from eventlead.core.redaction import RedactingFilter, is_sensitive_key, redact_query, redact_text
 
 # A real HS256 token (PyJWT) whose three segments each hold a "-", and whose payload holds a "_".
 JWT = (
@@ -20,9 +20,27 @@ JWT = (
 UNSIGNED_JWT = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiI0MiJ9."  # alg "none": empty signature
 DETACHED_JWS = "eyJhbGciOiJIUzI1NiJ9..LOzM4O2ImQ-uybZBF7VUsUwWV-qeTA-Wld9k16qGEPk"  # RFC 7515 app. F: no payload
 
-# Names that are secrets as they stand, then names that are secrets because of how they end.
-EXACT_NAMES = ["refresh", "access", "guid", "code", "authorization"]
-SUFFIX_NAMES = ["token", "password", "secret", "key", "signature"]
+# Names that are secrets as they stand, names that contain a secret's word anywhere, and names one
+# of whose camelCase, snake_case or kebab-case words is a secret's word.
+EXACT_NAMES = [
+    "refresh",
+    "access",
+    "guid",
+    "auth",
+    "code",
+    "key",
+    "otp",
+    "authorization",
+    "signature",
+    "sig",
+    "jwt",
+    "session",
+    "sessionid",
+    "cookie",
+    "credential",
+    "credentials",
+]
+SUFFIX_NAMES = ["token", "password", "passwd", "secret", "apikey"]
 COMPOUND_NAMES = [
     "new_password",
     "newPassword",
@@ -35,11 +53,52 @@ COMPOUND_NAMES = [
     "refresh_token",
     "id_token",
     "csrftoken",
+    "tokens_page",
+    "token_type",
+    "mytokenvalue",
     "client_secret",
     "clientSecret",
+    "client-secret",
+    "db_passwd",
     "api_key",
     "apiKey",
+    "api-key",
+    "APIKey",
+    "x-apikey",
+    "auth_code",
+    "authCode",
+    "auth-code",
+    "otp_code",
+    "otpCode",
+    "OTP",
+    "mfa_otp",
+    "status_code",
     "X-Amz-Signature",
+    "x_signature",
+    "session_id",
+    "sessionId",
+    "Set-Cookie",
+    "user_credentials",
+    "jwt_assertion",
+    "HTTP_AUTHORIZATION",
+    "proxy-authorization",
+]
+# Names that only look like one: a secret's word inside another word, or a known name as a word
+# of a longer one.
+HARMLESS_NAMES = [
+    "postcode",
+    "barcode",
+    "codec",
+    "keyword",
+    "keynote",
+    "monkey",
+    "has_access",
+    "accessibility",
+    "refresh_interval",
+    "guide",
+    "authority",
+    "signed",
+    "page",
 ]
 
 
@@ -52,20 +111,30 @@ def test_each_sensitive_query_key_loses_its_value_and_the_other_parameters_stay(
 
 
 def test_a_query_key_is_matched_whatever_its_case():
-    assert redact_query("TOKEN=a&Password=b&Authorization=c&KeY=d&GUID=e") == (
+    assert redact_query("TOKEN=a&Password=b&Authorization=c&KeY=d&GUID=e&oTp=f&ApiKEY=g") == (
         "TOKEN=[redacted]&Password=[redacted]&Authorization=[redacted]&KeY=[redacted]&GUID=[redacted]"
+        "&oTp=[redacted]&ApiKEY=[redacted]"
     )
 
 
 @pytest.mark.parametrize("key", COMPOUND_NAMES)
-def test_a_camel_snake_or_kebab_case_query_key_ending_in_a_sensitive_word_is_redacted(key):
+def test_a_camel_snake_or_kebab_case_query_key_with_a_sensitive_word_is_redacted(key):
     assert redact_query(f"{key}=s3cr3t&page=2") == f"{key}=[redacted]&page=2"
 
 
-def test_query_keys_that_only_contain_a_sensitive_word_keep_their_value():
-    query = "postcode=3000&keyword=tea&has_access=yes&tokens_page=2&status_code=500&guide=1"
+@pytest.mark.parametrize("key", HARMLESS_NAMES)
+def test_a_query_key_that_only_looks_sensitive_keeps_its_value(key):
+    assert redact_query(f"{key}=3000&page=2") == f"{key}=3000&page=2"
 
-    assert redact_query(query) == query
+
+@pytest.mark.parametrize("key", EXACT_NAMES + SUFFIX_NAMES + COMPOUND_NAMES)
+def test_is_sensitive_key_names_every_secret_and_only_those(key):
+    assert is_sensitive_key(key)
+
+
+@pytest.mark.parametrize("key", HARMLESS_NAMES)
+def test_is_sensitive_key_leaves_harmless_names(key):
+    assert not is_sensitive_key(key)
 
 
 def test_repeated_and_blank_parameters_are_all_kept_and_each_sensitive_one_redacted():
@@ -78,7 +147,24 @@ def test_a_secret_inside_another_query_value_is_redacted_as_text():
     assert redact_query(query) == "next=%2Faccept%3Ftoken%3D[redacted]&jwt=[redacted]&page=2"
 
 
-# --- redact_path: the path stored in log.ApiRequest and log.ApplicationError ------------------------
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (f"q={JWT}", "q=[redacted]"),
+        (f"{JWT}", "[redacted]="),  # a parameter with no value: its name is the secret
+        ("q=Bearer%20opaque-token", "q=Bearer+[redacted]"),
+        ("q=Basic%20dXNlcjpwYXNz", "q=Basic+[redacted]"),
+        ("filter=%7B%22password%22%3A%22hunter2%22%7D", "filter=%7B%22password%22%3A%22[redacted]%22%7D"),
+        ("next=%2Finvitations%2Faccept%3Ftoken%3DZk3", "next=%2Finvitations%2Faccept%3Ftoken%3D[redacted]"),
+        ("", ""),
+    ],
+    ids=["jwt-value", "jwt-name", "bearer", "basic", "json", "emailed-link", "empty"],
+)
+def test_a_query_value_is_redacted_as_text_once_decoded(query, expected):
+    assert redact_query(query) == expected
+
+
+# --- paths, as stored in log.ApiRequest and log.ApplicationError ----------------------------------
 
 
 @pytest.mark.parametrize(
@@ -89,10 +175,13 @@ def test_a_secret_inside_another_query_value_is_redacted_as_text():
         ("/api/v1/invitations/Zk3-x_9QpL/decline", "/api/v1/invitations/[redacted]/decline"),
         ("/api/v2/invitations/Zk3-x_9QpL", "/api/v2/invitations/[redacted]"),
         ("/api/v10/invitations/Zk3-x_9QpL/accept", "/api/v10/invitations/[redacted]/accept"),
+        ("/app/api/v1/invitations/Zk3-x_9QpL", "/app/api/v1/invitations/[redacted]"),  # a link to it, anywhere
+        (f"/api/v1/reference/{JWT}/x", "/api/v1/reference/[redacted]/x"),
+        ("/api/v1/reference/x;token=Zk3", "/api/v1/reference/x;token=[redacted]"),
     ],
 )
 def test_the_invitation_token_in_a_path_is_replaced_and_the_rest_of_the_path_kept(path, expected):
-    assert redact_path(path) == expected
+    assert redact_text(path) == expected
 
 
 @pytest.mark.parametrize(
@@ -101,11 +190,11 @@ def test_the_invitation_token_in_a_path_is_replaced_and_the_rest_of_the_path_kep
         "/api/v1/users/me",
         "/api/v1/companies/3/invitations/7/resend",  # an invitation id, not a token
         "/api/v1/invitations/",  # no token at all
-        "/app/api/v1/invitations/example",  # only the API's own route is rewritten
+        "/api/v1/users/me/sessions/3",
     ],
 )
 def test_a_path_without_an_invitation_token_is_kept_verbatim(path):
-    assert redact_path(path) == path
+    assert redact_text(path) == path
 
 
 # --- redact_text: log messages, exception messages and traces -------------------------------------
@@ -124,11 +213,12 @@ def test_a_jwt_with_an_empty_segment_is_replaced_whole(token):
     ("text", "expected"),
     [
         ("Authorization: Bearer abc.DEF-ghi_jkl~mno+pq/rs==", "Authorization: Bearer [redacted]"),
-        ("authorization: bearer opaque-token rest", "authorization: bearer [redacted] rest"),
+        ("authorization: bearer opaque-token rest", "authorization: bearer [redacted]"),  # a header: to the line's end
         ("AUTHORIZATION: BEARER opaque-token", "AUTHORIZATION: BEARER [redacted]"),
         ("header was Bearer \t opaque-token; done", "header was Bearer [redacted]; done"),
+        ("sent Bearer%20opaque-token upstream", "sent Bearer [redacted] upstream"),
     ],
-    ids=["every-token68-character", "lower-case", "upper-case", "several-spaces"],
+    ids=["every-token68-character", "lower-case", "upper-case", "several-spaces", "url-encoded-space"],
 )
 def test_a_bearer_credential_is_replaced_and_the_scheme_word_kept(text, expected):
     assert redact_text(text) == expected
@@ -163,10 +253,9 @@ def test_a_redacted_value_ends_at_whitespace_or_a_quote(text, expected):
     assert redact_text(text) == expected
 
 
-def test_text_keys_that_only_contain_a_sensitive_word_keep_their_value():
-    text = "postcode=3000 keyword=tea status_code=500 has_access=yes tokens_page=2 guide=1"
-
-    assert redact_text(text) == text
+@pytest.mark.parametrize("key", HARMLESS_NAMES)
+def test_text_keys_that_only_look_sensitive_keep_their_value(key):
+    assert redact_text(f"{key}=3000 {key}: 3000 '{key}': 3000") == f"{key}=3000 {key}: 3000 '{key}': 3000"
 
 
 @pytest.mark.parametrize(
@@ -219,6 +308,148 @@ def test_text_without_secrets_is_returned_unchanged(text):
     assert redact_text(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"password": "hunter2", "email": "a@x.org"}', '{"password": "[redacted]", "email": "a@x.org"}'),
+        ('{"newPassword":"hunter2"}', '{"newPassword":"[redacted]"}'),
+        ("{'current_password': 'hunter2', 'page': 2}", "{'current_password': '[redacted]', 'page': 2}"),
+        ('{"code": 123456, "next": "/x"}', '{"code": [redacted], "next": "/x"}'),
+        ('{"otp":123456}', '{"otp":[redacted]}'),
+        (
+            "<QueryDict: {'password': ['hunter2'], 'page': ['2']}>",
+            "<QueryDict: {'password': [redacted], 'page': ['2']}>",
+        ),
+        ('{"password": "a \\"quoted\\" b", "x": 1}', '{"password": "[redacted]", "x": 1}'),
+        ('"body": "{\\"password\\": \\"hunter2\\"}"', '"body": "{\\"password\\": \\"[redacted]\\"}"'),
+        (
+            '{"refresh": "opaque", "user": {"email": "a@x.org"}}',
+            '{"refresh": "[redacted]", "user": {"email": "a@x.org"}}',
+        ),
+        ('password="hunter 2" next', 'password="[redacted]" next'),
+        ("password='hunter 2' next", "password='[redacted]' next"),
+    ],
+    ids=[
+        "json",
+        "json-no-space",
+        "python-repr",
+        "number",
+        "otp",
+        "query-dict-list",
+        "escaped-quote-inside",
+        "json-inside-a-json-string",
+        "refresh-token",
+        "double-quoted-pair",
+        "single-quoted-pair",
+    ],
+)
+def test_a_quoted_key_or_quoted_value_loses_its_value_and_keeps_its_quotes(text, expected):
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Token abc123", "Authorization: Token [redacted]"),
+        ("Authorization: abc123", "Authorization: [redacted]"),
+        ("Proxy-Authorization: Digest username=x, response=y", "Proxy-Authorization: Digest [redacted]"),
+        ("X-Api-Key: k3y-v4lue", "X-Api-Key: [redacted]"),
+        ("x-auth-token:abc", "x-auth-token:[redacted]"),
+        ("Cookie: sessionid=abc; csrftoken=def", "Cookie: [redacted]"),
+        ("Set-Cookie: sessionid=abc; HttpOnly", "Set-Cookie: [redacted]"),
+        ("Host: x\r\nAuthorization: abc\r\nAccept: */*", "Host: x\r\nAuthorization: [redacted]\r\nAccept: */*"),
+        ("X-Forwarded-Host: a X-Api-Key: b", "X-Forwarded-Host: a X-Api-Key: [redacted]"),
+    ],
+    ids=[
+        "token-scheme",
+        "no-scheme",
+        "digest",
+        "api-key",
+        "no-space",
+        "cookie",
+        "set-cookie",
+        "one-line-of-several",
+        "after-a-harmless-header",
+    ],
+)
+def test_a_credential_header_loses_its_value_to_the_end_of_its_line(text, expected):
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Content-Type: application/json",
+        "KeyError: 'token'",  # exception names are no headers
+        "TokenError: Token is invalid or expired",
+        "X-Request-ID: 6f1c3c9e-9d4e-4a7e-8a51-1f2b3c4d5e6f",
+    ],
+)
+def test_a_harmless_header_or_exception_line_is_kept(text):
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [redacted]"),
+        ("sent basic dXNlcjpwYXNzd29yZA== upstream", "sent basic [redacted] upstream"),
+        ("BASIC dXNlcjpw", "BASIC [redacted]"),  # unpadded
+        ("url had Basic%20dXNlcjpwYXNz", "url had Basic [redacted]"),
+    ],
+    ids=["header", "padded-in-text", "unpadded", "url-encoded-space"],
+)
+def test_a_basic_credential_is_replaced_and_the_scheme_word_kept(text, expected):
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize("text", ["a basic check failed", "basic auth is off", "Basic YWJj is no credential"])
+def test_basic_before_a_word_that_is_no_credential_is_kept(text):
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"refused token:{JWT},retry", "refused token:[redacted],retry"),
+        (f"x{JWT}y", "x[redacted]"),
+        (f"{JWT}.", "[redacted]."),
+        (
+            "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZKTyKOMTYUmKoTCVJRgckCL9kiMT03JGe"
+            ".48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6jiSdiwkIr3ajwQzaBtQD_A"
+            ".XFBoMYUZodetZdvTiFvSkQ rest",
+            "[redacted] rest",
+        ),
+    ],
+    ids=["between-punctuation", "inside-a-word", "before-a-full-stop", "encrypted-jwe"],
+)
+def test_a_jwt_is_replaced_wherever_it_stands(text, expected):
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Verify here: http://localhost:3000/verify-email?token=Zk3-x_9QpL\n",
+            "Verify here: http://localhost:3000/verify-email?token=[redacted]\n",
+        ),
+        (
+            "Reset: https://app.example.org/reset-password?token=Zk3-x_9QpL&lang=en",
+            "Reset: https://app.example.org/reset-password?token=[redacted]&lang=en",
+        ),
+        (
+            "GET /login?next=%2Fverify-email%3Ftoken%3DZk3-x_9QpL%26lang%3Den 302",
+            "GET /login?next=%2Fverify-email%3Ftoken%3D[redacted]%26lang%3Den 302",
+        ),
+        ("redirect=/reset-password?token%3dZk3", "redirect=/reset-password?token%3d[redacted]"),
+    ],
+    ids=["verification-link", "reset-link", "encoded-inside-another-link", "lower-case-encoding"],
+)
+def test_an_emailed_link_token_is_replaced_and_the_rest_of_the_link_kept(text, expected):
+    assert redact_text(text) == expected
+
+
 # --- RedactingFilter: every record through the console handler -------------------------------------
 
 
@@ -266,3 +497,12 @@ def test_the_filter_redacts_a_traceback_another_formatter_already_wrote_instead_
     RedactingFilter().filter(record)
 
     assert record.exc_text == "trace as formatted by another handler: token=[redacted]"
+
+
+def test_the_filter_redacts_the_stack_a_record_carries():
+    record = _record("checkpoint")
+    record.stack_info = "Stack (most recent call last):\n  called with password=hunter2"
+
+    RedactingFilter().filter(record)
+
+    assert record.stack_info == "Stack (most recent call last):\n  called with password=[redacted]"

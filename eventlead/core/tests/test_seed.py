@@ -52,6 +52,8 @@ APP_SETTING_KEYS = {
     "email.invitation_expiry_days",
     "email.invitation_max_resends",
     "email.invitation_resend_cooldown_minutes",
+    "email.invitation_emails_per_recipient",
+    "email.invitation_emails_window_hours",
     "validation.abr_cache_days",
 }
 
@@ -140,7 +142,7 @@ def test_industries_are_the_nineteen_anzsic_divisions():
     )
 
 
-def test_app_settings_are_the_fifteen_catalogue_keys_at_their_defaults():
+def test_app_settings_are_the_seventeen_catalogue_keys_at_their_defaults():
     settings = list(AppSetting.objects.select_related("category", "setting_type"))
     assert {setting.setting_key for setting in settings} == APP_SETTING_KEYS
     categories = {"auth": "authentication", "security": "security", "email": "email", "validation": "validation"}
@@ -271,7 +273,7 @@ def test_full_seed_takes_a_bounded_number_of_queries(django_assert_max_num_queri
     with django_assert_max_num_queries(FULL_SEED_MAX_QUERIES):
         inserted = seed_database()
 
-    assert inserted == sum(table_counts().values()) >= 249 + 180 + 19 + 15 + 20
+    assert inserted == sum(table_counts().values()) >= 249 + 180 + 19 + 17 + 20
 
 
 def test_reseed_with_nothing_missing_takes_one_query_per_table(django_assert_num_queries):

@@ -31,6 +31,7 @@ import pycountry
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from accounts.throttles import DEFAULT_RATES
 from eventlead.core.devtools import missing_dev_tool
 
 # Babel and phonenumbers are development tools (requirements-dev.txt): without them the command
@@ -239,10 +240,13 @@ APP_SETTINGS = [
         "security.rate_limits",
         "security",
         "json",
-        {"login": "10/min", "signup": "5/min", "passwordReset": "5/hour", "abrSearch": "30/min"},
+        # The throttles' own defaults, which they also use for a key a database's value lacks.
+        dict(DEFAULT_RATES),
         None,
         None,
-        "Requests allowed per client and period, by endpoint group.",
+        "Requests allowed per period, by action: per client IP (signup, verifyEmailResend, login, "
+        "passwordReset, abrSearch; the email-sending ones also per address), per token (verifyEmail, "
+        "passwordResetConfirm, tokenRefresh) or per signed-in user (passwordChange).",
     ),
     # A reserved domain (RFC 2606) until an administrator sets the production mailbox: mail
     # from a domain the company does not own would be spoofing someone else's.
@@ -265,6 +269,25 @@ APP_SETTINGS = [
         1,
         1440,
         "Minutes to wait between two resends of an invitation.",
+    ),
+    (
+        "email.invitation_emails_per_recipient",
+        "email",
+        "integer",
+        5,
+        1,
+        100,
+        "Invitation emails one company may send one address within the window (first sends and resends, "
+        "across cancelled and new invitations).",
+    ),
+    (
+        "email.invitation_emails_window_hours",
+        "email",
+        "integer",
+        24,
+        1,
+        720,
+        "Hours over which email.invitation_emails_per_recipient is counted.",
     ),
     (
         "validation.abr_cache_days",
