@@ -54,6 +54,7 @@ def canonical_email(address: str) -> str:
             allow_quoted_local=False,
             allow_domain_literal=False,
             allow_display_name=False,
+            allow_empty_local=False,
             globally_deliverable=True,
             check_deliverability=False,  # no DNS: requests and tests must not depend on it
             test_environment=False,

@@ -145,6 +145,9 @@ def _quoted(value: re.Match[str]) -> str:
 def _basic_credentials(match: re.Match[str]) -> str:
     """``Basic`` and base64 of ``user:password`` (RFC 7617); "basic" before an ordinary word stays."""
     scheme, encoded = match.group(1, 2)
+    # Padding read as a lenient decoder reads it (DRF's BasicAuthentication among them): missing
+    # or extra "=" still makes a credential a server would accept, so it is redacted all the same.
+    encoded = encoded.rstrip("=")
     try:
         decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except (binascii.Error, ValueError):
