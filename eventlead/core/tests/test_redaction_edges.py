@@ -48,12 +48,13 @@ def test_a_secret_after_a_sensitive_name_with_no_value_is_still_replaced(text, e
 
 
 @pytest.mark.parametrize(
-    "header",
+    "encoded",
     [
-        "Authorization: Basic dXNlcjpwYXNzMTI==",  # user:pass12, one "=" too many
-        "Authorization: Basic dXNlcjp==",  # user:, with padding a strict decoder refuses
+        "dXNlcjpwYXNzMTI==",  # user:pass12, one "=" too many
+        "dXNlcjp==",  # user:, with padding a strict decoder refuses
     ],
 )
-def test_a_basic_credential_with_extra_padding_is_replaced(header):
-    # A lenient decoder (DRF's BasicAuthentication) accepts these, so a server may have too.
-    assert redact_text(header) == "Authorization: Basic [redacted]"
+def test_a_basic_credential_with_extra_padding_is_replaced(encoded):
+    # A lenient decoder (DRF's BasicAuthentication) accepts these, so a server may have too. Not in
+    # an Authorization header, whose whole value is redacted by its name anyway.
+    assert redact_text(f"retrying with Basic {encoded} now") == "retrying with Basic [redacted] now"
