@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .exceptions import MESSAGE_NOT_FOUND, MESSAGE_SERVER_ERROR, error_body
+from .exceptions import error_page_for_status
 
 
 def validated_input(
@@ -53,13 +53,13 @@ class HealthApi(APIView):
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/ answer in the error shape, not Django's HTML page."""
-    return JsonResponse(error_body("not_found", MESSAGE_NOT_FOUND, request=request), status=404)
+    return error_page_for_status(request, 404)
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """A 500 never shows a stack trace; API clients get the error shape with the request id."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("server_error", MESSAGE_SERVER_ERROR, request=request), status=500)
+        return error_page_for_status(request, 500)
     from django.views.defaults import server_error as html_server_error
 
     return html_server_error(request)
