@@ -168,7 +168,7 @@ def invitation_token_rotate(*, invitation: UserInvitation) -> str:
     return token
 
 
-def _locked_pending(invitation_id: int, company_id: int, now: datetime) -> UserInvitation:
+def _locked_pending(invitation_id: int, company_id: int) -> UserInvitation:
     invitation = (
         UserInvitation.objects.select_for_update()
         .filter(pk=invitation_id, company_id=company_id, is_deleted=False)
@@ -184,8 +184,10 @@ def _locked_pending(invitation_id: int, company_id: int, now: datetime) -> UserI
 @transaction.atomic
 def invitation_resend(*, company, invitation_id: int, actor, now: datetime | None = None) -> UserInvitation:
     """Send a new link with a fresh expiry, within the resend limit and cooldown (else 429)."""
+    invitation = _locked_pending(invitation_id, company.pk)
+    # The clock is read under the row lock: a resend that waited for the lock must not compare
+    # an earlier time against the send that went just before it.
     now = now or timezone.now()
-    invitation = _locked_pending(invitation_id, company.pk, now)
     if invitation.resend_count >= get_setting("email.invitation_max_resends"):
         raise Throttled(MESSAGE_RESEND_LIMIT)
     last_sent = invitation.last_resent_at or invitation.invited_at
@@ -211,8 +213,8 @@ def invitation_resend(*, company, invitation_id: int, actor, now: datetime | Non
 
 @transaction.atomic
 def invitation_cancel(*, company, invitation_id: int, actor, reason: str = "", now: datetime | None = None):
+    invitation = _locked_pending(invitation_id, company.pk)
     now = now or timezone.now()
-    invitation = _locked_pending(invitation_id, company.pk, now)
     invitation.status_id = _status(UserInvitationStatus.CANCELLED)
     invitation.cancelled_at, invitation.cancelled_by, invitation.cancellation_reason = now, actor, reason
     invitation.updated_by = actor
