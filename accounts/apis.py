@@ -10,16 +10,12 @@ from eventlead.core.apis import validated_input
 
 from . import serializers as s
 from . import services
-from .selectors import user_memberships
+from .selectors import user_profile
 from .throttles import EmailRateThrottle, RefreshTokenRateThrottle, SettingRateThrottle, TokenRateThrottle
 
 MESSAGE_EMAIL_SENT = "If the address can be used, an email with the next step is on its way."
 # S105 reads "PASSWORD" in a name as a secret; these are messages.
 MESSAGE_PASSWORD_RESET = "Your password has been reset. Sign in with the new one."  # noqa: S105
-
-
-def _user_body(user):
-    return s.UserOutput(user, context={"memberships": list(user_memberships(user=user))}).data
 
 
 class PublicApi(APIView):
@@ -74,7 +70,7 @@ class LoginApi(PublicApi):
     )
     def post(self, request):
         user, tokens = services.user_login(**validated_input(s.LoginInput, request))
-        return Response({**tokens, "user": _user_body(user)})
+        return Response({**tokens, "user": user_profile(user=user)})
 
 
 class TokenRefreshApi(PublicApi):
@@ -144,10 +140,10 @@ class PasswordChangeApi(APIView):
 class MeApi(APIView):
     @extend_schema(responses={200: s.UserOutput})
     def get(self, request):
-        return Response(_user_body(request.user))
+        return Response(user_profile(user=request.user))
 
     @extend_schema(request=s.ProfileInput, responses={200: s.UserOutput})
     def patch(self, request):
         changes = validated_input(s.ProfileInput, request, partial=True)
         user = services.user_profile_update(user=request.user, **changes)
-        return Response(_user_body(user))
+        return Response(user_profile(user=user))

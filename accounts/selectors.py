@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from rest_framework.fields import DateTimeField
 
 from companies.models import UserCompany
+from eventlead.db.compiled import CompiledQuery
 from reference.models import UserCompanyStatus
 
 if TYPE_CHECKING:
     from .models import User
 
+_DATETIME = DateTimeField()
 
-def user_memberships(*, user: User) -> QuerySet[UserCompany]:
-    """The user's active memberships with company and role: one query however many."""
+
+def _memberships(user_id: int) -> QuerySet[UserCompany]:
     return (
-        UserCompany.objects.filter(user=user, is_deleted=False, status__code=UserCompanyStatus.ACTIVE)
+        UserCompany.objects.filter(user_id=user_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE)
         .select_related("company", "role")
         # Only what the profile shows (id, display name, role): these rows are wide.
         .only(
@@ -31,3 +34,40 @@ def user_memberships(*, user: User) -> QuerySet[UserCompany]:
         )
         .order_by("company__company_name")
     )
+
+
+MEMBERSHIPS = CompiledQuery(_memberships, user_id=int)
+
+
+def user_memberships(*, user: User) -> list[UserCompany]:
+    """The user's active memberships with company and role: one query however many."""
+    return MEMBERSHIPS.instances(user_id=user.pk)
+
+
+def user_profile(*, user: User) -> dict[str, Any]:
+    """The body of GET /users/me (``serializers.UserOutput`` documents it; a test holds the two equal).
+
+    Built by hand: the hottest read there is, and a serializer would build its fields anew on
+    every request.
+    """
+    return {
+        "user_id": user.pk,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "phone": user.phone,
+        "role_title": user.role_title,
+        "timezone_identifier": user.timezone_identifier,
+        "profile_picture_url": user.profile_picture_url,
+        "email_verified_at": _datetime(user.email_verified_at),
+        "status": user.status.code,
+        "last_login": _datetime(user.last_login),
+        "companies": [
+            {"company_id": membership.company.pk, "name": membership.company.display_name, "role": membership.role.code}
+            for membership in user_memberships(user=user)
+        ],
+    }
+
+
+def _datetime(value: Any) -> str | None:
+    return None if value is None else _DATETIME.to_representation(value)

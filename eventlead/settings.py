@@ -162,7 +162,7 @@ SERVE_API_DOCS = env_bool("SERVE_API_DOCS", True)
 
 REST_FRAMEWORK = {
     # camelCase on the wire happens here and nowhere else (ADR-003).
-    "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["eventlead.core.renderers.CamelCaseJSONRenderer"],
     # The parser bounds body size and JSON nesting before parsing (eventlead/core/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["eventlead.core.parsers.CamelCaseJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.VersionedJWTAuthentication"],

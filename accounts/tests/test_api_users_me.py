@@ -83,3 +83,23 @@ def test_me_needs_a_token(api_client):
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_the_hand_built_body_is_the_one_user_output_documents(user):
+    from django.utils import timezone
+
+    from accounts.selectors import user_memberships, user_profile
+    from accounts.serializers import UserOutput
+
+    join(user, "Acme Events")
+    business = join(user, "Beta Pty Ltd", role="company_viewer").company
+    Company.objects.filter(pk=business.pk).update(business_names=["Beta Shows"], display_name_source="business")
+    user.phone, user.role_title, user.profile_picture_url = "+61 2 5550 1234", "Producer", "https://example.com/p.png"
+    user.last_login = timezone.now()
+    user.save()
+
+    documented = UserOutput(user, context={"memberships": user_memberships(user=user)}).data
+
+    assert user_profile(user=user) == documented
+    assert [c["name"] for c in documented["companies"]] == ["Acme Events", "Beta Shows"]
+    assert documented["last_login"].endswith("Z") and documented["phone"] == "+61 2 5550 1234"

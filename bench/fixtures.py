@@ -1,0 +1,43 @@
+"""The rows the read benchmarks show: one signed-in admin of a company with 50 members and 50 invitations."""
+
+from __future__ import annotations
+
+MEMBERS = 50
+INVITATIONS = 50
+OWNER_EMAIL = "owner@example.com"
+
+
+def populate(password: str | None = None) -> str:
+    """Create the owner, the company, its members and invitations; return the owner's access token."""
+    from django.utils import timezone
+
+    from accounts.jwt import issue_token_pair
+    from accounts.models import User
+    from companies.invitations import invitation_create
+    from companies.models import UserCompany
+    from companies.services import company_create
+    from reference.models import JoinedVia, UserCompanyRole, UserCompanyStatus
+    from reference.selectors import reference_id
+
+    now = timezone.now()
+    owner = User.objects.create_user(
+        OWNER_EMAIL, password, first_name="Olive", last_name="Owner", email_verified_at=now
+    )
+    company = company_create(creator=owner, company_name="Bench Events", country_code="AU")
+    # The others are members without a usable password: no Argon2 hash to compute for each.
+    for n in range(1, MEMBERS):
+        member = User.objects.create_user(
+            f"member-{n:03d}@example.com", None, first_name="Member", last_name=f"{n:03d}", email_verified_at=now
+        )
+        UserCompany.objects.create(
+            user=member,
+            company=company,
+            role_id=reference_id(UserCompanyRole, UserCompanyRole.COMPANY_USER),
+            status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
+            joined_via_id=reference_id(JoinedVia, JoinedVia.INVITATION),
+            created_by=owner,
+            updated_by=owner,
+        )
+    for n in range(INVITATIONS):
+        invitation_create(company=company, actor=owner, email=f"guest-{n:03d}@example.com", role="company_user")
+    return issue_token_pair(owner)["access"]

@@ -1,0 +1,130 @@
+"""Compiled queries give what their queryset gives, compile once per connection, and pass SQL Server's rules."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
+
+from accounts.models import User
+from companies.models import Company
+from eventlead.db.compiled import CompiledQuery, compiled_queries
+from eventlead.db.sqlserver import OfflineDatabaseWrapper, sqlserver_settings
+from eventlead.testing import tsql_rules
+
+pytestmark = pytest.mark.django_db
+
+BY_EMAIL = CompiledQuery(lambda email: User.objects.filter(email=email), email=str)
+NAMES_BY_ID = CompiledQuery(
+    lambda user_id: User.objects.filter(pk__gte=user_id).order_by("pk").values_list("pk", "email", "last_login"),
+    user_id=int,
+)
+
+
+def test_instances_are_the_querysets_with_their_related_objects(make_user, django_assert_num_queries):
+    user = make_user("ana@example.com", phone="+61 2 5550 1234")
+
+    with django_assert_num_queries(1):
+        found = BY_EMAIL.first(email="ana@example.com")
+        status, role = found.status.code, found.user_role.code  # select_related: no further query
+
+    expected = User.objects.get(pk=user.pk)
+    assert found == expected
+    assert {f.attname: getattr(found, f.attname) for f in User._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in User._meta.concrete_fields
+    }
+    assert (status, role) == (expected.status.code, expected.user_role.code)
+    assert found._state.db == "default" and not found._state.adding
+
+
+def test_no_row_is_none(db):
+    assert BY_EMAIL.first(email="nobody@example.com") is None
+    assert BY_EMAIL.instances(email="nobody@example.com") == []
+
+
+def test_values_rows_are_converted_as_the_orm_converts_them(make_user):
+    for name in ("b", "a", "c"):
+        make_user(f"{name}@example.com", last_login="2026-12-02T10:00:00Z")
+    first = User.objects.order_by("pk").first().pk
+
+    rows = NAMES_BY_ID.rows(user_id=first + 1)
+
+    assert rows == [
+        list(row)
+        for row in User.objects.filter(pk__gte=first + 1).order_by("pk").values_list("pk", "email", "last_login")
+    ]
+    assert len(rows) == 2 and rows[0][2].tzinfo is not None
+
+
+def test_json_columns_come_back_decoded(make_user):
+    owner = make_user()
+    Company.objects.create(company_name="Acme", business_names=["Acme Events"], country_id=1, created_by=owner)
+    query = CompiledQuery(
+        lambda name: Company.objects.filter(company_name=name).values_list("business_names"), name=str
+    )
+
+    assert query.rows(name="Acme") == [[["Acme Events"]]]
+
+
+def test_columns_selected_only_for_ordering_are_cut_off(make_user):
+    for email, last in (("x@example.com", "Zed"), ("y@example.com", "Abe")):
+        make_user(email, last_name=last)
+    query = CompiledQuery(
+        lambda first: (
+            User.objects.filter(first_name=first).order_by("last_name").values_list("email").distinct()
+        ),
+        first=str,
+    )
+
+    # DISTINCT with ORDER BY on a column not selected: Django selects it too, and drops it from rows.
+    assert query.rows(first="Mia") == [["y@example.com"], ["x@example.com"]]
+
+
+def test_the_sql_is_compiled_once_per_connection(make_user, monkeypatch):
+    make_user("ana@example.com")
+    query = CompiledQuery(lambda email: User.objects.filter(email=email), email=str)
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or as_sql(self, *a, **k))
+
+    found = [query.first(email=email) for email in ("ana@example.com", "nobody@example.com", "ana@example.com")]
+
+    assert [user and user.email for user in found] == ["ana@example.com", None, "ana@example.com"]
+    assert len(compiled) == 1
+
+
+def test_each_argument_must_be_one_plain_parameter(db):
+    twice = CompiledQuery(lambda email: User.objects.filter(email=email, first_name=email), email=str)
+    unused = CompiledQuery(lambda email: User.objects.all(), email=str)
+    wrapped = CompiledQuery(lambda email: User.objects.filter(email__contains=email), email=str)
+
+    for query in (twice, unused, wrapped):
+        with pytest.raises(ImproperlyConfigured, match="once as a plain SQL parameter"):
+            query.first(email="x")
+
+
+def test_arguments_are_int_or_str_and_all_given(db):
+    with pytest.raises(ImproperlyConfigured, match="int or str"):
+        CompiledQuery(lambda when: User.objects.filter(last_login=when), when=object)
+    with pytest.raises(TypeError, match="takes"):
+        BY_EMAIL.first(address="x")
+
+
+def test_rows_and_instances_are_not_mixed_up(db):
+    with pytest.raises(ImproperlyConfigured, match="use instances"):
+        BY_EMAIL.rows(email="x")
+    with pytest.raises(ImproperlyConfigured, match="use rows"):
+        NAMES_BY_ID.first(user_id=1)
+
+
+@pytest.mark.parametrize("version", [2019, 2022])
+def test_every_compiled_query_of_the_project_passes_sql_servers_rules(version):
+    import accounts.authentication  # noqa: F401 - each module defines its queries at import
+    import accounts.selectors  # noqa: F401
+
+    wrapper = OfflineDatabaseWrapper(sqlserver_settings(), f"sqlserver-{version}", version=version)
+    project = [query for query in compiled_queries() if not query.build.__module__.endswith("test_compiled_queries")]
+
+    assert {query.build.__module__ for query in project} >= {"accounts.authentication", "accounts.selectors"}
+    for query in project:
+        sql, params = query.compiler(wrapper).as_sql()
+        assert tsql_rules.violations(sql, len(params)) == [], (query, sql)
