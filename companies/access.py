@@ -5,26 +5,30 @@ the existence of other tenants' rows does not leak.
 """
 
 from eventlead.core.exceptions import NotFound, PermissionDeniedError
+from eventlead.db.compiled import CompiledQuery
 from reference.models import UserCompanyRole, UserCompanyStatus
 
 from .models import UserCompany
 
 MESSAGE_ADMINS_ONLY = "Only a company admin can do this."
 
+# Every company route reads this first: compiled once, not per request.
+MEMBERSHIP = CompiledQuery(
+    lambda user_id, company_id: UserCompany.objects.select_related("company", "role").filter(
+        user_id=user_id,
+        company_id=company_id,
+        company__is_deleted=False,
+        is_deleted=False,
+        status__code=UserCompanyStatus.ACTIVE,
+    ),
+    user_id=int,
+    company_id=int,
+)
+
 
 def membership_get(*, user, company_id) -> UserCompany:
     """The caller's active membership of ``company_id``, with company and role; else 404."""
-    membership = (
-        UserCompany.objects.select_related("company", "role")
-        .filter(
-            user=user,
-            company_id=company_id,
-            company__is_deleted=False,
-            is_deleted=False,
-            status__code=UserCompanyStatus.ACTIVE,
-        )
-        .first()
-    )
+    membership = MEMBERSHIP.first(user_id=user.pk, company_id=company_id)
     if membership is None:
         raise NotFound()
     return membership

@@ -34,8 +34,7 @@ def _company_body(company, role):
 class CompanyListApi(APIView):
     @extend_schema(responses={200: s.CompanyOutput(many=True)})
     def get(self, request):
-        memberships = selectors.memberships_of_user(user=request.user)
-        return Response([_company_body(m.company, m.role.code) for m in memberships])
+        return Response(selectors.companies_body(user=request.user))
 
     @extend_schema(
         request=s.CompanyCreateInput,
@@ -49,8 +48,7 @@ class CompanyListApi(APIView):
 class CompanyDetailApi(APIView):
     @extend_schema(responses={200: s.CompanyOutput})
     def get(self, request, company_id):
-        membership = membership_get(user=request.user, company_id=company_id)
-        return Response(_company_body(membership.company, membership.role.code))
+        return Response(selectors.company_body(user=request.user, company_id=company_id))
 
     @extend_schema(request=s.CompanyUpdateInput, responses={200: s.CompanyOutput})
     def patch(self, request, company_id):
@@ -114,7 +112,7 @@ class MemberListApi(APIView):
     @extend_schema(responses={200: s.MemberOutput(many=True)})
     def get(self, request, company_id):
         membership_get(user=request.user, company_id=company_id)
-        return Response(s.MemberOutput(selectors.company_members(company_id=company_id), many=True).data)
+        return Response(selectors.members_body(company_id=company_id))
 
 
 class MemberDetailApi(APIView):
@@ -171,8 +169,7 @@ class InvitationListApi(APIView):
     )
     def get(self, request, company_id):
         require_admin(membership_get(user=request.user, company_id=company_id))
-        rows = selectors.company_invitations(company_id=company_id, status=request.query_params.get("status"))
-        return Response(s.InvitationOutput(rows, many=True).data)
+        return Response(selectors.invitations_body(company_id=company_id, status=request.query_params.get("status")))
 
     @extend_schema(
         request=s.InvitationCreateInput,

@@ -64,8 +64,11 @@ def _subject(invitation: UserInvitation) -> str:
 
 def effective_status(invitation: UserInvitation, now: datetime | None = None) -> str:
     """The status as users see it: a pending invitation past its expiry is expired."""
-    code = invitation.status.code
-    if code == UserInvitationStatus.PENDING and invitation.expires_at <= (now or timezone.now()):
+    return effective_status_of(invitation.status.code, invitation.expires_at, now)
+
+
+def effective_status_of(code: str, expires_at: datetime, now: datetime | None = None) -> str:
+    if code == UserInvitationStatus.PENDING and expires_at <= (now or timezone.now()):
         return UserInvitationStatus.EXPIRED
     return code
 

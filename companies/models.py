@@ -67,11 +67,31 @@ class Company(SoftDeleteModel):
 
     @property
     def display_name(self) -> str:
-        if self.display_name_source == self.DisplayNameSource.CUSTOM and self.custom_display_name:
-            return self.custom_display_name
-        if self.display_name_source == self.DisplayNameSource.BUSINESS and self.business_names:
-            return self.business_names[0]
-        return self.legal_entity_name or self.company_name
+        return self.display_name_of(
+            self.display_name_source,
+            self.custom_display_name,
+            self.business_names,
+            self.legal_entity_name,
+            self.company_name,
+        )
+
+    # The columns display_name_of() reads, in its order (for queries that select values).
+    DISPLAY_NAME_COLUMNS = (
+        "display_name_source",
+        "custom_display_name",
+        "business_names",
+        "legal_entity_name",
+        "company_name",
+    )
+
+    @classmethod
+    def display_name_of(cls, source, custom_display_name, business_names, legal_entity_name, company_name) -> str:
+        """The name users see: the custom or first business name when chosen and set, else the legal name."""
+        if source == cls.DisplayNameSource.CUSTOM and custom_display_name:
+            return custom_display_name
+        if source == cls.DisplayNameSource.BUSINESS and business_names:
+            return business_names[0]
+        return legal_entity_name or company_name
 
 
 class UserCompany(SoftDeleteModel):

@@ -1,28 +1,89 @@
-"""Reads of the companies area, each with its joins done up front (no query per row)."""
+"""Reads of the companies area, each with its joins done up front (no query per row).
+
+The bodies of the read endpoints come from here too: each a ``CompiledQuery`` over the columns
+its output serializer shows, written by ``RowFormat`` as that serializer writes an instance.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
+from eventlead.core.exceptions import NotFound
+from eventlead.core.rows import RowFormat
+from eventlead.db.compiled import CompiledQuery
 from reference.models import UserCompanyStatus
 
-from .models import UserCompany, UserInvitation
+from . import serializers as s
+from .invitations import effective_status_of
+from .models import Company, UserCompany, UserInvitation
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
+def _display_name(*columns: Any) -> str:
+    return Company.display_name_of(*columns)
+
+
+def _invitation_status(code: str, expires_at: datetime) -> str:
+    return effective_status_of(code, expires_at)
+
+
+COMPANY = RowFormat(
+    s.CompanyOutput,
+    computed={
+        "display_name": ([f"company__{column}" for column in Company.DISPLAY_NAME_COLUMNS], _display_name),
+        "role": (["role__code"], str),
+    },
+    prefix="company__",
+)
+MEMBER = RowFormat(s.MemberOutput)
+INVITATION = RowFormat(s.InvitationOutput, computed={"status": (["status__code", "expires_at"], _invitation_status)})
+
+
+def _active_memberships(user_id: int) -> QuerySet[UserCompany]:
+    """A user's memberships that let them see their company (``access.membership_get``'s rule)."""
+    return UserCompany.objects.filter(
+        user_id=user_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE, company__is_deleted=False
+    )
+
+
 def memberships_of_user(*, user: User) -> QuerySet[UserCompany]:
     """The caller's active memberships with company, country, industry and role."""
     return (
-        UserCompany.objects.filter(
-            user=user, is_deleted=False, status__code=UserCompanyStatus.ACTIVE, company__is_deleted=False
-        )
+        _active_memberships(user.pk)
         .select_related("company__country", "company__industry", "role")
         .order_by("company__company_name")
     )
+
+
+COMPANIES_OF_USER = CompiledQuery(
+    lambda user_id: _active_memberships(user_id).order_by("company__company_name").values_list(*COMPANY.lookups),
+    user_id=int,
+)
+COMPANY_OF_MEMBER = CompiledQuery(
+    lambda user_id, company_id: (
+        _active_memberships(user_id).filter(company_id=company_id).values_list(*COMPANY.lookups)
+    ),
+    user_id=int,
+    company_id=int,
+)
+
+
+def companies_body(*, user: User) -> list[dict[str, Any]]:
+    """GET /companies: the caller's companies, each with the caller's role."""
+    return COMPANY.render_all(COMPANIES_OF_USER.rows(user_id=user.pk))
+
+
+def company_body(*, user: User, company_id: int) -> dict[str, Any]:
+    """GET /companies/{id}: the access check and the body in one query; 404 for a non-member."""
+    rows = COMPANY_OF_MEMBER.rows(user_id=user.pk, company_id=company_id)
+    if not rows:
+        raise NotFound()
+    return COMPANY.render(rows[0])
 
 
 def company_members(*, company_id: int) -> QuerySet[UserCompany]:
@@ -33,6 +94,15 @@ def company_members(*, company_id: int) -> QuerySet[UserCompany]:
     )
 
 
+MEMBERS = CompiledQuery(
+    lambda company_id: company_members(company_id=company_id).values_list(*MEMBER.lookups), company_id=int
+)
+
+
+def members_body(*, company_id: int) -> list[dict[str, Any]]:
+    return MEMBER.render_all(MEMBERS.rows(company_id=company_id))
+
+
 def company_invitations(*, company_id: int, status: str | None = None) -> QuerySet[UserInvitation]:
     invitations = UserInvitation.objects.filter(company_id=company_id, is_deleted=False).select_related(
         "role", "status", "invited_by"
@@ -40,3 +110,24 @@ def company_invitations(*, company_id: int, status: str | None = None) -> QueryS
     if status:
         invitations = invitations.filter(status__code=status)
     return invitations.order_by("-invited_at", "-pk")
+
+
+INVITATIONS = CompiledQuery(
+    lambda company_id: company_invitations(company_id=company_id).values_list(*INVITATION.lookups), company_id=int
+)
+INVITATIONS_WITH_STATUS = CompiledQuery(
+    lambda company_id, status: company_invitations(company_id=company_id, status=status).values_list(
+        *INVITATION.lookups
+    ),
+    company_id=int,
+    status=str,
+)
+
+
+def invitations_body(*, company_id: int, status: str | None = None) -> list[dict[str, Any]]:
+    """GET /companies/{id}/invitations, newest first; ``status`` filters by the stored status."""
+    if status:
+        rows = INVITATIONS_WITH_STATUS.rows(company_id=company_id, status=status)
+    else:
+        rows = INVITATIONS.rows(company_id=company_id)
+    return INVITATION.render_all(rows)

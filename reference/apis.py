@@ -9,6 +9,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from eventlead.core.rows import RowFormat
+from eventlead.db.compiled import CompiledQuery
+
 from . import models
 
 TABLES = {
@@ -39,6 +42,19 @@ def _serializer_for(model):
 SERIALIZERS = {name: _serializer_for(model) for name, model in TABLES.items()}
 
 
+def _listing(name: str) -> tuple[RowFormat, CompiledQuery]:
+    """The table's active rows in display order, as its serializer writes them (compiled once)."""
+    row_format = RowFormat(SERIALIZERS[name])
+    model = TABLES[name]
+    query = CompiledQuery(
+        lambda: model.objects.active().order_by("sort_order", "display_name").values_list(*row_format.lookups)
+    )
+    return row_format, query
+
+
+LISTINGS = {name: _listing(name) for name in TABLES}
+
+
 class ReferenceRowOutput(serializers.Serializer):
     """The columns every reference table shares; each table adds its own (countries: countryCode, taxRate, ...)."""
 
@@ -59,7 +75,7 @@ class ReferenceListApi(APIView):
     def get(self, request, name):
         if name not in TABLES:
             raise Http404
-        rows = TABLES[name].objects.active().order_by("sort_order", "display_name")
-        response = Response(SERIALIZERS[name](rows, many=True).data)
+        row_format, query = LISTINGS[name]
+        response = Response(row_format.render_all(query.rows()))
         patch_cache_control(response, public=True, max_age=300)
         return response

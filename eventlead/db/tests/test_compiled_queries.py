@@ -2,7 +2,6 @@
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
 
 from accounts.models import User
@@ -69,9 +68,7 @@ def test_columns_selected_only_for_ordering_are_cut_off(make_user):
     for email, last in (("x@example.com", "Zed"), ("y@example.com", "Abe")):
         make_user(email, last_name=last)
     query = CompiledQuery(
-        lambda first: (
-            User.objects.filter(first_name=first).order_by("last_name").values_list("email").distinct()
-        ),
+        lambda first: User.objects.filter(first_name=first).order_by("last_name").values_list("email").distinct(),
         first=str,
     )
 

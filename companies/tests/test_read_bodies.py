@@ -1,0 +1,87 @@
+"""The read endpoints' bodies, built from compiled value rows, are what their output serializers write."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from companies import selectors
+from companies.models import Company, UserCompany, UserInvitation
+from companies.serializers import CompanyOutput, InvitationOutput, MemberOutput
+from reference.models import Industry, UserCompanyStatus, UserInvitationStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def full_company(company, user):
+    """The API's company with every optional column filled, a parent and an industry."""
+    parent = Company.objects.create(company_name="Parent Co", country_id=Company.objects.get().country_id)
+    Company.objects.filter(pk=company["companyId"]).update(
+        legal_entity_name="Acme Events Pty Ltd",
+        business_names=["Acme Shows", "Acme Live"],
+        display_name_source="business",
+        abn="51824753556",
+        acn="824753556",
+        abn_status="Active",
+        abn_status_effective_from=date(2020, 1, 31),
+        entity_type="Australian Private Company",
+        gst_registered=True,
+        gst_registered_from=date(2020, 2, 1),
+        abr_last_verified_at=timezone.now(),
+        industry=Industry.objects.order_by("pk").first(),
+        parent_company=parent,
+        phone="+61 2 5550 1234",
+        website="https://acme.example.com",
+        suburb="Sydney",
+    )
+    return Company.objects.get(pk=company["companyId"])
+
+
+def test_a_company_reads_as_company_output_writes_it(full_company, user, auth_client):
+    expected = CompanyOutput(full_company, context={"role": "company_admin"}).data
+
+    assert selectors.company_body(user=user, company_id=full_company.pk) == expected
+    assert selectors.companies_body(user=user) == [expected]
+    assert auth_client.get(f"/api/v1/companies/{full_company.pk}").json()["displayName"] == "Acme Shows"
+
+
+def test_members_read_as_member_output_writes_them(company, add_member, user):
+    cid = company["companyId"]
+    add_member(cid, "viewer@example.com", role="company_viewer")
+    gone = add_member(cid, "gone@example.com", status="removed", removal_reason="left", is_primary=True)
+    UserCompany.objects.filter(pk=gone.pk).update(removed_date=timezone.now())
+
+    expected = MemberOutput(selectors.company_members(company_id=cid), many=True).data
+
+    assert selectors.members_body(company_id=cid) == expected
+    assert [m["status"] for m in expected] == ["active", "active", "removed"]
+
+
+def test_invitations_read_as_invitation_output_writes_them(company, user, send, auth_client):
+    cid = company["companyId"]
+    for email in ("a@example.com", "b@example.com", "c@example.com"):
+        send(auth_client, "post", f"companies/{cid}/invitations", {"email": email, "role": "company_user"})
+    lapsed, cancelled = UserInvitation.objects.order_by("pk")[:2]
+    UserInvitation.objects.filter(pk=lapsed.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    UserInvitation.objects.filter(pk=cancelled.pk).update(
+        status=UserInvitationStatus.objects.get(code="cancelled"), cancelled_at=timezone.now()
+    )
+
+    for status in (None, "pending", "cancelled", "nonsense"):
+        expected = InvitationOutput(selectors.company_invitations(company_id=cid, status=status), many=True).data
+        assert selectors.invitations_body(company_id=cid, status=status) == expected
+    everything = selectors.invitations_body(company_id=cid)
+    # Stored as pending but past its expiry: shown as expired, as effective_status says.
+    assert [i["status"] for i in everything] == ["pending", "cancelled", "expired"]
+
+
+def test_a_non_member_gets_404_from_the_one_query(company, make_user):
+    from eventlead.core.exceptions import NotFound
+
+    stranger = make_user("stranger@example.com")
+    with pytest.raises(NotFound):
+        selectors.company_body(user=stranger, company_id=company["companyId"])
+    UserCompany.objects.update(status=UserCompanyStatus.objects.get(code="removed"))
+    with pytest.raises(NotFound):
+        selectors.company_body(user=Company.objects.get().created_by, company_id=company["companyId"])
