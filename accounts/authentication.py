@@ -3,15 +3,8 @@
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from eventlead.db.compiled import CompiledQuery
-
 from .jwt import ACCESS_VERSION_CLAIM, VersionedAccessToken
-from .models import User
-
-# The user with status and role (the manager's select_related): the query of every
-# authenticated request, compiled once rather than per request.
-USER_BY_ID = CompiledQuery(lambda user_id: User.objects.filter(pk=user_id), user_id=int)
-MAX_ID = 2**31 - 1  # the AutoField's range on every engine
+from .selectors import user_by_id
 
 
 class VersionedJWTAuthentication(JWTAuthentication):
@@ -28,13 +21,7 @@ class VersionedJWTAuthentication(JWTAuthentication):
             raise InvalidToken("The access token is invalid or expired.") from error
 
     def get_user(self, validated_token):
-        user = None
-        try:
-            user_id = int(validated_token.get("sub"))
-        except (ValueError, TypeError):
-            user_id = 0
-        if 0 < user_id <= MAX_ID:
-            user = USER_BY_ID.first(user_id=user_id)
+        user = user_by_id(validated_token.get("sub"))
         if user is None or not user.is_active or validated_token.get(ACCESS_VERSION_CLAIM) != user.access_token_version:
             raise InvalidToken("The access token is no longer valid.")
         return user

@@ -37,6 +37,29 @@ def _memberships(user_id: int) -> QuerySet[UserCompany]:
 
 
 MEMBERSHIPS = CompiledQuery(_memberships, user_id=int)
+MAX_ID = 2**31 - 1  # the AutoField's range on every engine
+
+
+def _user(user_id: int) -> QuerySet[User]:
+    from .models import User
+
+    # The manager joins status and role: what authentication and the profile read.
+    return User.objects.filter(pk=user_id)
+
+
+USER_BY_ID = CompiledQuery(_user, user_id=int)
+
+
+def user_by_id(user_id: object) -> User | None:
+    """The user a token's subject names (an id, as a string), with status and role; None if none.
+
+    The query of every authenticated request, compiled once rather than per request.
+    """
+    try:
+        pk = int(user_id)  # type: ignore[call-overload]  # a claim: any JSON value
+    except (ValueError, TypeError):
+        return None
+    return USER_BY_ID.first(user_id=pk) if 0 < pk <= MAX_ID else None
 
 
 def user_memberships(*, user: User) -> list[UserCompany]:

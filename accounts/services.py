@@ -24,6 +24,7 @@ from eventlead.core.exceptions import (
     TokenInvalid,
     ValidationFailed,
 )
+from eventlead.db.compiled import CompiledQuery
 from logging_app.models import AuthEventType, EmailType
 from logging_app.services import auth_event_record, email_queue
 from reference.models import UserRole, UserStatus
@@ -31,6 +32,7 @@ from reference.selectors import reference_id
 
 from .jwt import ACCESS_VERSION_CLAIM, REFRESH_VERSION_CLAIM, VersionedRefreshToken, issue_token_pair
 from .models import User, UserEmailVerificationToken, UserPasswordResetToken, normalize_email
+from .selectors import user_by_id
 from .tokens import hash_token, new_token
 
 # S105 reads "PASSWORD" in a name as a secret; this is a message.
@@ -289,15 +291,18 @@ def _refresh_token_user(raw: str) -> tuple[VersionedRefreshToken, User]:
         refresh = VersionedRefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as error:
         raise RefreshTokenInvalid() from error
-    try:
-        user = User.objects.filter(pk=refresh.get("sub")).first()
-    except ValueError:  # A subject that is not a user id ("abc"): refused like an unknown one.
-        user = None
+    user = user_by_id(refresh.get("sub"))  # A subject that is not a user id ("abc") finds none.
     if user is None or not user.is_active or refresh.get(REFRESH_VERSION_CLAIM) != user.refresh_token_version:
         raise RefreshTokenInvalid()
     if refresh.get(ACCESS_VERSION_CLAIM) != user.access_token_version:
         raise RefreshTokenInvalid()
     return refresh, user
+
+
+# order_by(): the model orders by user, which would join the user table for nothing.
+OUTSTANDING_TOKEN_ID = CompiledQuery(
+    lambda jti: OutstandingToken.objects.filter(jti=jti).order_by().values_list("id"), jti=str
+)
 
 
 def _retire(refresh: VersionedRefreshToken) -> None:
@@ -307,12 +312,12 @@ def _retire(refresh: VersionedRefreshToken) -> None:
     concurrent uses one insert succeeds and the rest fail on the constraint. (simplejwt's
     own ``blacklist()`` uses get_or_create, which lets every concurrent caller succeed.)
     """
-    outstanding = OutstandingToken.objects.filter(jti=refresh["jti"]).first()
-    if outstanding is None:
+    outstanding = OUTSTANDING_TOKEN_ID.rows(jti=str(refresh["jti"]))
+    if not outstanding:
         raise RefreshTokenInvalid()
     try:
         with transaction.atomic():
-            BlacklistedToken.objects.create(token=outstanding)
+            BlacklistedToken.objects.create(token_id=outstanding[0][0])
     except IntegrityError as error:
         raise RefreshTokenInvalid() from error
 

@@ -497,3 +497,17 @@ def test_password_expiry_zero_disables_it(user, login, client_factory, set_setti
     set_setting("auth.password_expiry_days", 0)
 
     assert bearer(client_factory, tokens["access"]).get("/api/v1/users/me").status_code == 200
+
+
+def test_a_refresh_runs_a_fixed_set_of_statements(post, login, django_assert_num_queries):
+    first = post("auth/token/refresh", {"refresh": login()["refresh"]}).json()  # compiles, warms the settings
+
+    # throttle: counter read, table count, then key read and counter write in a transaction (DB
+    # cache); the rotation's transaction: the user with status and role, the outstanding token's
+    # id, savepoint + blacklist insert + release, the auth event, the new outstanding token. No
+    # separate blacklist look-up: the insert decides. (The test's own transaction makes each
+    # BEGIN/COMMIT a SAVEPOINT/RELEASE, which are counted: 11 statements + 4.)
+    with django_assert_num_queries(15):
+        response = post("auth/token/refresh", {"refresh": first["refresh"]})
+
+    assert response.status_code == 200
