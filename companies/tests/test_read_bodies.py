@@ -85,3 +85,16 @@ def test_a_non_member_gets_404_from_the_one_query(company, make_user):
     UserCompany.objects.update(status=UserCompanyStatus.objects.get(code="removed"))
     with pytest.raises(NotFound):
         selectors.company_body(user=Company.objects.get().created_by, company_id=company["companyId"])
+
+
+@pytest.mark.parametrize("companies", [1, 5])
+def test_the_company_list_runs_two_queries_however_many(auth_client, send, companies, django_assert_num_queries):
+    for n in range(companies):
+        send(auth_client, "post", "companies", {"companyName": f"Company {n}", "countryCode": "AU"})
+    auth_client.get("/api/v1/companies")
+
+    # user (auth); the memberships joined to company, country, industry and role
+    with django_assert_num_queries(2):
+        response = auth_client.get("/api/v1/companies")
+
+    assert [c["companyName"] for c in response.json()] == [f"Company {n}" for n in range(companies)]
