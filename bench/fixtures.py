@@ -5,6 +5,7 @@ from __future__ import annotations
 MEMBERS = 50
 INVITATIONS = 50
 OWNER_EMAIL = "owner@example.com"
+COMPANY_NAME = "Bench Events"
 
 
 def populate(password: str | None = None) -> str:
@@ -23,7 +24,7 @@ def populate(password: str | None = None) -> str:
     owner = User.objects.create_user(
         OWNER_EMAIL, password, first_name="Olive", last_name="Owner", email_verified_at=now
     )
-    company = company_create(creator=owner, company_name="Bench Events", country_code="AU")
+    company = company_create(creator=owner, company_name=COMPANY_NAME, country_code="AU")
     # The others are members without a usable password: no Argon2 hash to compute for each.
     for n in range(1, MEMBERS):
         member = User.objects.create_user(
@@ -41,3 +42,18 @@ def populate(password: str | None = None) -> str:
     for n in range(INVITATIONS):
         invitation_create(company=company, actor=owner, email=f"guest-{n:03d}@example.com", role="company_user")
     return issue_token_pair(owner)["access"]
+
+
+def company_id() -> int:
+    """The populated company's id, for the paths that name it."""
+    from companies.models import Company
+
+    return Company.objects.values_list("pk", flat=True).get(company_name=COMPANY_NAME)
+
+
+def owner_access_token() -> str:
+    """A fresh access token of the owner: a long run outlives the one populate() returned."""
+    from accounts.jwt import issue_token_pair
+    from accounts.models import User
+
+    return issue_token_pair(User.objects.get(email=OWNER_EMAIL))["access"]

@@ -1,7 +1,10 @@
-"""Measure the auth API under load: gunicorn on loopback, wrk per scenario, results in bench/results/.
+"""Measure the API under load: gunicorn on loopback, wrk per scenario, results in bench/results/.
 
 Started by ``bench/run``, which supplies a throwaway database (``DATABASE_URL`` from
 ``scripts/with-postgres``, or SQLite under a temporary directory when it is unset).
+Each hot read endpoint is measured beside its floor (``bench/floors.py``). With
+``BENCH_COMPARE=<revision>``, a second gunicorn serves that revision's files from the same
+virtualenv and database, and each real endpoint is measured on it right after the current code.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,12 +33,15 @@ RESULTS = ROOT / "bench" / "results"
 README = ROOT / "bench" / "README.md"
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
-DURATION = int(os.environ.get("BENCH_DURATION", "12"))
-WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
+DURATION = int(os.environ.get("BENCH_DURATION", "8"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+COMPARE = os.environ.get("BENCH_COMPARE", "").strip()
 USERS = 20
+# Unused refresh tokens per connection in flight: each answer brings the next one back.
+REFRESH_TOKENS_PER_CONNECTION = 4
 PASSWORD = "Bench-password-" + secrets.token_hex(8) + "-9"
 # Per second rather than per minute: the throttle still reads and writes its counter on
 # every login, but its history holds one second of requests, not a minute's thousands.
@@ -41,11 +49,92 @@ LOGIN_RATE = "1000000/s"
 # Above this share of the machine used by others during a scenario, the report says so.
 OTHER_CPU_TOLERATED = 5.0
 
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    method: str
+    path: str  # "{company}" stands for the populated company's id
+    label: str
+    floor_of: str | None = None  # the scenario whose floor this is
+    bearer: bool = False  # sends the owner's access token
+    compared: bool = False  # measured on the compared revision too
+
+
+def _read(name: str, path: str, label: str, *, bearer: bool = True) -> Scenario:
+    """A real read endpoint: measured on the compared revision too."""
+    return Scenario(name, "GET", path, label, bearer=bearer, compared=True)
+
+
+def _floor(endpoint: Scenario, label: str) -> Scenario:
+    """The floor of ``endpoint``: its path under /api/v1/bench/floor, the same token."""
+    path = endpoint.path.replace("/api/v1/", "/api/v1/bench/floor/", 1)
+    return Scenario(f"{endpoint.name}-floor", "GET", path, label, floor_of=endpoint.name, bearer=endpoint.bearer)
+
+
+_ME = _read("me", "/api/v1/users/me", "GET /api/v1/users/me")
+_COMPANY = _read("company", "/api/v1/companies/{company}", "GET /api/v1/companies/{id}")
+_MEMBERS = _read("members", "/api/v1/companies/{company}/members", "GET /api/v1/companies/{id}/members (50)")
+_INVITATIONS = _read(
+    "invitations", "/api/v1/companies/{company}/invitations", "GET /api/v1/companies/{id}/invitations (50)"
+)
+_COUNTRIES = _read("countries", "/api/v1/reference/countries", "GET /api/v1/reference/countries", bearer=False)
 SCENARIOS = [
-    ("bare", "GET", "/api/v1/bench/bare", "Bare DRF view (baseline)"),
-    ("me", "GET", "/api/v1/users/me", "GET /api/v1/users/me (Bearer)"),
-    ("login", "POST", "/api/v1/auth/login", "POST /api/v1/auth/login"),
+    Scenario("bare", "GET", "/api/v1/bench/bare", "Bare DRF view (baseline)"),
+    _ME,
+    _floor(_ME, "Floor of users/me (raw SQL)"),
+    _COMPANY,
+    _floor(_COMPANY, "Floor of companies/{id}"),
+    _MEMBERS,
+    _floor(_MEMBERS, "Floor of members (50)"),
+    _INVITATIONS,
+    _floor(_INVITATIONS, "Floor of invitations (50)"),
+    _COUNTRIES,
+    _floor(_COUNTRIES, "Floor of reference/countries"),
+    Scenario("refresh", "POST", "/api/v1/auth/token/refresh", "POST /api/v1/auth/token/refresh", compared=True),
+    Scenario("login", "POST", "/api/v1/auth/login", "POST /api/v1/auth/login", compared=True),
 ]
+
+
+@dataclass(frozen=True)
+class Server:
+    """One gunicorn: of the working tree (``revision`` None) or of the compared revision."""
+
+    process: subprocess.Popen
+    base: str
+    revision: str | None
+    log: Path
+
+
+def schedule(scenarios: list[Scenario], comparing: bool) -> list[tuple[Scenario, bool]]:
+    """The measuring order: each scenario, then (when comparing) the same on the compared revision.
+
+    A floor follows its endpoint in ``scenarios``, so it comes right after the endpoint's rows.
+    """
+    plan = []
+    for scenario in scenarios:
+        plan.append((scenario, False))
+        if comparing and scenario.compared:
+            plan.append((scenario, True))
+    return plan
+
+
+def row_label(label: str, revision: str | None) -> str:
+    return f"{label} (before: {revision})" if revision else label
+
+
+def floor_cells(rows: list[dict]) -> list[str]:
+    """Each row's worker CPU per request over its floor's ("1.12x"), "n/a" without both readings,
+    blank for rows that have no floor (the baseline, the floors themselves, the writes)."""
+    floors = {row["floor_of"]: row["worker_cpu_ms_per_request"] for row in rows if row.get("floor_of")}
+    cells = []
+    for row in rows:
+        if row.get("name") not in floors:
+            cells.append("")
+            continue
+        floor, own = floors[row["name"]], row["worker_cpu_ms_per_request"]
+        cells.append(f"{own / floor:.2f}x" if floor and own is not None else "n/a")
+    return cells
 
 
 class BenchError(RuntimeError):
@@ -55,18 +144,24 @@ class BenchError(RuntimeError):
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="eventlead-bench."))
     _configure_environment(work)
-    server = None
+    servers: list[Server] = []
     signal.signal(signal.SIGTERM, interrupt)
     terminate_with_parent()
     try:
-        setup, postmaster = _prepare_database()
-        port = free_port()
-        server = _start_gunicorn(port, work / "gunicorn.log")
-        base = f"http://127.0.0.1:{port}"
-        _wait_until_healthy(base, server, work / "gunicorn.log")
-        token = _check_endpoints(base)
-        results = [_measure(base, token, (server.pid, postmaster), scenario) for scenario in SCENARIOS]
-        _write(_report(setup, results))
+        compared = _checkout(COMPARE, work) if COMPARE else None
+        setup, postmaster, company = _prepare_database()
+        servers.append(_start_gunicorn(ROOT, None, work))
+        if compared:
+            servers.append(_start_gunicorn(compared[1], compared[0], work))
+        for server in servers:
+            _wait_until_healthy(server)
+            _check_endpoints(server, company)
+        current, before = servers[0], servers[-1]
+        results = [
+            _measure(before if on_compared else current, scenario, company, postmaster, work)
+            for scenario, on_compared in schedule(SCENARIOS, compared is not None)
+        ]
+        _write(_report(setup, results, before.revision))
         return 0
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
@@ -75,16 +170,18 @@ def main() -> int:
         print("bench: interrupted", file=sys.stderr)
         return 130
     finally:
-        if server is not None:
-            _stop(server)
+        for server in servers:
+            _stop(server.process)
+        # The compared revision's files are under ``work`` too.
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _report(setup: dict, results: list[dict]) -> dict:
+def _report(setup: dict, results: list[dict], compared: str | None = None) -> dict:
     """Everything needed to read the numbers later: results, machine, versions, conditions."""
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "code": _code_version(),
+        "compare": {"revision": compared, "requested": COMPARE} if compared else None,
         "machine": _machine(setup),
         "load": {
             "tool": _wrk_version(),
@@ -94,9 +191,34 @@ def _report(setup: dict, results: list[dict]) -> dict:
             "threads": THREADS,
         },
         "server": {"gunicorn": _gunicorn_version(), "workers": WORKERS, "worker_class": "sync"},
-        "notes": _notes(setup, results),
+        "notes": _notes(setup, results, compared),
         "scenarios": results,
     }
+
+
+def _checkout(revision: str, work: Path) -> tuple[str, Path]:
+    """The revision's files in a directory of their own; return its short id and the directory.
+
+    ``git archive`` reads the repository without changing it: no worktree to prune afterwards.
+    """
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True)
+
+    found = git("rev-parse", "--verify", "--short", f"{revision}^{{commit}}")
+    if found.returncode != 0:
+        raise BenchError(f"BENCH_COMPARE={revision} is not a commit of this repository.")
+    short = found.stdout.decode().strip()
+    archive = work / f"{short}.tar"
+    if git("archive", "--format=tar", f"--output={archive}", short).returncode != 0:
+        raise BenchError(f"git archive of {short} failed.")
+    tree = work / f"before-{short}"
+    with tarfile.open(archive) as files:
+        files.extractall(tree, filter="data")
+    archive.unlink()
+    if not (tree / "bench" / "urls.py").exists():
+        raise BenchError(f"{short} has no bench/urls.py (the baseline route): compare with a later revision.")
+    return short, tree
 
 
 def _configure_environment(work: Path) -> None:
@@ -117,10 +239,11 @@ def _configure_environment(work: Path) -> None:
     sys.path.insert(0, str(ROOT))
 
 
-def _prepare_database() -> tuple[dict, int | None]:
-    """Migrate (seed rows included), create the users, raise the login limit.
+def _prepare_database() -> tuple[dict, int | None, int]:
+    """Migrate (seed rows included), create the users and the company, raise the login limit.
 
-    Return facts for the report and the PostgreSQL postmaster's process id (None on SQLite).
+    Return facts for the report, the PostgreSQL postmaster's process id (None on SQLite) and
+    the company's id.
     """
     import django
 
@@ -132,6 +255,7 @@ def _prepare_database() -> tuple[dict, int | None]:
     from django.utils import timezone as dj_timezone
 
     from accounts.models import User
+    from bench.fixtures import company_id, populate
     from configuration.models import AppSetting
 
     # As a deployment does: migrate alone creates the tables, the seed rows and the cache table.
@@ -147,6 +271,7 @@ def _prepare_database() -> tuple[dict, int | None]:
             last_name=f"User {n}",
             email_verified_at=dj_timezone.now(),
         )
+    populate()
     encoded = User.objects.get(email="bench-001@example.com").password
     hasher = get_hasher()
     if hasher.algorithm != "argon2" or not encoded.startswith("argon2$argon2id$"):
@@ -167,8 +292,9 @@ def _prepare_database() -> tuple[dict, int | None]:
         "settings": settings.SETTINGS_MODULE,
     }
     postmaster = _postmaster(connection)
+    company = company_id()
     connection.close()
-    return facts, postmaster
+    return facts, postmaster, company
 
 
 def _postmaster(connection) -> int | None:
@@ -205,25 +331,29 @@ def _hash_verify_ms(encoded: str, rounds: int = 10) -> float:
     return round(sorted(times)[rounds // 2], 1)
 
 
-def _start_gunicorn(port: int, log: Path) -> subprocess.Popen:
+def _start_gunicorn(tree: Path, revision: str | None, work: Path) -> Server:
+    """gunicorn of this virtualenv on a free port, importing the project (its config file too) from ``tree``."""
+    port = free_port()
+    log = work / f"gunicorn-{revision or 'current'}.log"
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "--config",
-        str(ROOT / "eventlead" / "gunicorn.conf.py"),
+        str(tree / "eventlead" / "gunicorn.conf.py"),
         # No control socket in the home directory for a throwaway server.
         "--no-control-socket",
         "eventlead.wsgi:application",
     ]
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "PYTHONPATH": str(tree)}
     with log.open("wb") as out:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=tree,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             preexec_fn=terminate_with_parent,
         )
+    return Server(process, f"http://127.0.0.1:{port}", revision, log)
 
 
 def _stop(server: subprocess.Popen) -> None:
@@ -237,63 +367,128 @@ def _stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def _wait_until_healthy(base: str, server: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+def _wait_until_healthy(server: Server, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise BenchError(f"gunicorn exited with {server.returncode}:\n{log.read_text()}")
+        if server.process.poll() is not None:
+            raise BenchError(f"gunicorn exited with {server.process.returncode}:\n{server.log.read_text()}")
         try:
-            if call(base + "/api/v1/health")[0] == 200:
+            if call(server.base + "/api/v1/health")[0] == 200:
                 return
         except OSError:
             pass
         time.sleep(0.2)
-    raise BenchError(f"gunicorn did not answer /api/v1/health within {seconds} s:\n{log.read_text()}")
+    raise BenchError(f"gunicorn did not answer /api/v1/health within {seconds} s:\n{server.log.read_text()}")
 
 
-def _check_endpoints(base: str) -> str:
-    """Each scenario answers 200 with the expected body before it is loaded; return an access token."""
-    status, body = call(base + "/api/v1/bench/bare")
-    if (status, body) != (200, {"status": "ok"}):
-        raise BenchError(f"/api/v1/bench/bare answered {status} {body}")
+def _check_endpoints(server: Server, company: int) -> None:
+    """Each scenario this server will be loaded with answers 200 (a floor: its endpoint's body) first."""
+    token = _owner_token()
+    bodies = {}
+    for scenario in SCENARIOS:
+        if scenario.method != "GET" or (server.revision is not None and not scenario.compared):
+            continue
+        url = server.base + scenario.path.format(company=company)
+        status, bodies[scenario.name] = call(url, token=token if scenario.bearer else None)
+        if status != 200:
+            raise BenchError(f"{url} answered {status} {bodies[scenario.name]}")
+        if scenario.floor_of and bodies[scenario.name] != bodies[scenario.floor_of]:
+            raise BenchError(f"{url} answered another body than its endpoint:\n{bodies[scenario.name]}")
+    status, body = call(server.base + "/api/v1/auth/token/refresh", {"refresh": _refresh_tokens(1)[0]})
+    if status != 200 or "refresh" not in body:
+        raise BenchError(f"token refresh answered {status} {body}")
     credentials = {"email": "bench-001@example.com", "password": PASSWORD}
-    status, body = call(base + "/api/v1/auth/login", credentials)
+    status, body = call(server.base + "/api/v1/auth/login", credentials)
     if status != 200 or "access" not in body:
         raise BenchError(f"login answered {status} {body}")
-    token = body["access"]
-    status, body = call(base + "/api/v1/users/me", token=token)
-    if status != 200 or body.get("email") != "bench-001@example.com":
-        raise BenchError(f"/api/v1/users/me answered {status} {body}")
-    return token
 
 
-def _measure(base: str, token: str, pids: tuple[int, int | None], scenario: tuple) -> dict:
-    """Warm the workers up (result discarded), then measure for DURATION seconds."""
-    name, method, path, label = scenario
+def _owner_token() -> str:
+    from bench.fixtures import owner_access_token
+
+    return owner_access_token()
+
+
+def _refresh_tokens(count: int) -> list[str]:
+    """Unused refresh tokens, one per user in turn: a refresh takes no lock on its user, but real ones are spread."""
+    from accounts.jwt import issue_token_pair
+    from accounts.models import User
+
+    users = list(User.objects.filter(email__startswith="bench-").order_by("email"))
+    return [issue_token_pair(users[n % len(users)])["refresh"] for n in range(count)]
+
+
+def _measure(server: Server, scenario: Scenario, company: int, postmaster: int | None, work: Path) -> dict:
+    """Warm the workers up (result discarded), then measure for DURATION seconds.
+
+    The CPU read is of ``server``'s workers: the other gunicorn, if any, idles meanwhile.
+    """
+    label = row_label(scenario.label, server.revision)
+    path = scenario.path.format(company=company)
     print(f"bench: {label}: {WARMUP} s warm-up, {DURATION} s measured", file=sys.stderr)
     if WARMUP:
-        _wrk(base, path, name, token, WARMUP)
-    before = cpu.sample(*pids)
-    summary, wrk_text = _wrk(base, path, name, token, DURATION)
-    after = cpu.sample(*pids)
+        _wrk(server.base + path, _load_inputs(scenario, work), WARMUP)
+    inputs = _load_inputs(scenario, work)
+    before = _cpu_sample(server, postmaster)
+    summary, wrk_text = _wrk(server.base + path, inputs, DURATION)
+    after = _cpu_sample(server, postmaster)
     seconds = summary["duration_us"] / 1e6
     latency = summary["latency_us"]
+    usage = cpu.usage(before, after, summary["requests"])
+    if usage["cpu_seconds"] and usage["cpu_seconds"]["database"] < 0:
+        # A database backend with CPU time behind it exited meanwhile (a worker's connection
+        # past CONN_MAX_AGE), taking its time out of the sum: other CPU cannot be told.
+        usage["other_cpu_percent"] = None
     return {
-        "name": name,
+        "name": scenario.name,
         "label": label,
-        "method": method,
+        "method": scenario.method,
         "path": path,
+        "floor_of": scenario.floor_of,
+        "revision": server.revision,
         "requests": summary["requests"],
         "requests_per_s": round(summary["requests"] / seconds, 1),
         "latency_ms": {key: round(value / 1000, 2) for key, value in latency.items()},
-        **cpu.usage(before, after, summary["requests"]),
+        **usage,
         "errors": summary["errors"],
         "error_count": sum(summary["errors"].values()),
         "wrk_output": wrk_text.splitlines(),
     }
 
 
-def _wrk(base: str, path: str, name: str, token: str, seconds: int) -> tuple[dict, str]:
+def _cpu_sample(server: Server, postmaster: int | None, tries: int = 5) -> cpu.Sample | None:
+    """Read the counters again when a process ended while they were read (None from cpu.sample).
+
+    The database's tree has short-lived members (autovacuum workers, backends), and one that
+    exits between being listed and being read spoils that reading only.
+    """
+    for _ in range(tries):
+        found = cpu.sample(server.process.pid, postmaster)
+        if found is not None:
+            return found
+    return None
+
+
+def _load_inputs(scenario: Scenario, work: Path) -> dict[str, str]:
+    """What load.lua needs for one wrk run, prepared before the CPU is read.
+
+    Refresh tokens are single use, so every run, warm-up included, gets new ones.
+    """
+    inputs = {
+        "BENCH_SCENARIO": scenario.name,
+        "BENCH_TOKEN": _owner_token() if scenario.bearer else "",
+        "BENCH_PASSWORD": PASSWORD,
+        "BENCH_USERS": str(USERS),
+        "BENCH_THREADS": str(THREADS),
+    }
+    if scenario.name == "refresh":
+        tokens = work / "refresh-tokens.txt"
+        tokens.write_text("\n".join(_refresh_tokens(CONNECTIONS * REFRESH_TOKENS_PER_CONNECTION)) + "\n")
+        inputs["BENCH_REFRESH_FILE"] = str(tokens)
+    return inputs
+
+
+def _wrk(url: str, inputs: dict[str, str], seconds: int) -> tuple[dict, str]:
     """Run wrk once; return the summary printed by load.lua and wrk's own text output."""
     command = [
         "wrk",
@@ -303,19 +498,12 @@ def _wrk(base: str, path: str, name: str, token: str, seconds: int) -> tuple[dic
         "--timeout=10s",
         "--latency",
         f"--script={ROOT / 'bench' / 'load.lua'}",
-        base + path,
+        url,
     ]
-    env = {
-        **os.environ,
-        "BENCH_SCENARIO": name,
-        "BENCH_TOKEN": token,
-        "BENCH_PASSWORD": PASSWORD,
-        "BENCH_USERS": str(USERS),
-    }
-    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    run = subprocess.run(command, env={**os.environ, **inputs}, capture_output=True, text=True, timeout=seconds + 60)
     match = re.search(r"^BENCH_RESULT (\{.*\})$", run.stdout, re.MULTILINE)
     if run.returncode != 0 or match is None:
-        raise BenchError(f"wrk failed for {name} ({run.returncode}):\n{run.stdout}\n{run.stderr}")
+        raise BenchError(f"wrk failed for {url} ({run.returncode}):\n{run.stdout}\n{run.stderr}")
     return json.loads(match.group(1)), run.stdout[: match.start()].rstrip()
 
 
@@ -371,7 +559,7 @@ def _machine(setup: dict) -> dict:
     }
 
 
-def _notes(setup: dict, results: list[dict]) -> list[str]:
+def _notes(setup: dict, results: list[dict], compared: str | None = None) -> list[str]:
     notes = []
     others = [row["other_cpu_percent"] for row in results if row["other_cpu_percent"] is not None]
     if others and max(others) > OTHER_CPU_TOLERATED:
@@ -386,6 +574,13 @@ def _notes(setup: dict, results: list[dict]) -> list[str]:
         "measured rather than refused; the throttle still reads and writes its counter.",
         f"Logins rotate over {USERS} verified users with the correct password; every one "
         "verifies an Argon2id hash, writes the user row and an auth event, and issues a token pair.",
+        "The reads are the owner's (a company admin) of a company with 50 members and 50 pending "
+        "invitations. Each floor (bench/floors.py) answers its endpoint's body for the same token "
+        "with PyJWT, hand-written SQL and plain dicts; vs floor is the endpoint's worker CPU ms/req "
+        "over its floor's.",
+        "Each refresh spends an unused refresh token: every wrk thread keeps a pool issued for the "
+        f"run ({REFRESH_TOKENS_PER_CONNECTION} per connection, over the {USERS} users) and puts back "
+        "the one each answer brings. The refresh limit counts per token, so it never refuses one.",
         "wrk, gunicorn and the database share the same cores, so absolute numbers are lower "
         "than on a dedicated server; compare each scenario with the baseline of the same run.",
         "Sync workers close the connection after each response, so every request includes a "
@@ -403,7 +598,15 @@ def _notes(setup: dict, results: list[dict]) -> list[str]:
             "full_page_writes off), so commits cost less than on a durable server."
         )
     else:
-        notes.append("SQLite serialises writes: the login numbers say little about a PostgreSQL deployment.")
+        notes.append(
+            "SQLite serialises writes: the login and refresh numbers say little about a PostgreSQL deployment."
+        )
+    if compared:
+        notes.append(
+            f'Rows marked "before: {compared}" are served by a second gunicorn from that revision\'s '
+            "files (same virtualenv, database, settings and worker count), loaded right after the same "
+            "scenario on the current code while the other gunicorn idles."
+        )
     return notes
 
 
@@ -427,15 +630,16 @@ def render_markdown(report: dict) -> str:
     """The results table and the conditions it was measured under."""
     baseline = report["scenarios"][0]["requests_per_s"]
     lines = [
-        "| Scenario | req/s | vs baseline | p50 ms | p95 ms | p99 ms | worker CPU ms/req | other CPU | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| Scenario | req/s | vs baseline | vs floor | p50 ms | p95 ms | p99 ms | worker CPU ms/req | other CPU "
+        "| errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for row in report["scenarios"]:
+    for row, vs_floor in zip(report["scenarios"], floor_cells(report["scenarios"]), strict=True):
         latency = row["latency_ms"]
         errors = ", ".join(f"{count} {kind}" for kind, count in row["errors"].items() if count) or "0"
         worker_ms, other = row["worker_cpu_ms_per_request"], row["other_cpu_percent"]
         lines.append(
-            f"| {row['label']} | {row['requests_per_s']:.1f} | {row['requests_per_s'] / baseline:.2f}x "
+            f"| {row['label']} | {row['requests_per_s']:.1f} | {row['requests_per_s'] / baseline:.2f}x | {vs_floor} "
             f"| {latency['p50']:.1f} | {latency['p95']:.1f} | {latency['p99']:.1f} "
             f"| {'n/a' if worker_ms is None else f'{worker_ms:.2f}'} "
             f"| {'n/a' if other is None else f'{other:.0f}%'} | {errors} |"
@@ -445,11 +649,12 @@ def render_markdown(report: dict) -> str:
     lines += [
         "",
         f"- Measured: {report['date']}, {_code_line(report.get('code'))}",
+        *_compare_lines(report.get("compare")),
         f"- Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB RAM, {m['os']}",
         f"- Software: Python {m['python']}, Django {m['django']}, DRF {m['djangorestframework']}, "
         f"gunicorn {server['gunicorn']} ({server['workers']} {server['worker_class']} workers, "
         "eventlead/gunicorn.conf.py), bench.settings (the production settings plus the baseline "
-        "route) with DEBUG off",
+        "and floor routes) with DEBUG off",
         f"- Database: {engine} {m['db_version']}",
         f"- Password hasher: {m['hasher']}, Argon2id {m['hash_parameters']} (m in KiB) "
         f"via argon2-cffi {m['argon2_cffi']}; one verification takes {m['hash_verify_ms']} ms here",
@@ -461,6 +666,12 @@ def render_markdown(report: dict) -> str:
         *(f"- {note}" for note in report["notes"]),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _compare_lines(compare: dict | None) -> list[str]:
+    if not compare:
+        return []
+    return [f'- Compared with: commit {compare["revision"]} (rows marked "before: {compare["revision"]}")']
 
 
 def _code_line(code: dict | None) -> str:
