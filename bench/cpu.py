@@ -34,9 +34,21 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def reaped_children_seconds(pid: int) -> float:
+    """CPU time of the children a process has waited for (cutime and cstime, fields 16 and 17)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+
+
 def tree_seconds(pid: int) -> float:
-    """CPU time of a process and all its living descendants."""
-    return process_seconds(pid) + sum(tree_seconds(child) for child in children(pid))
+    """CPU time of a process and all its descendants, those that have exited included.
+
+    A descendant that exits (a database backend whose connection reached its maximum age, a
+    gunicorn worker restarted) leaves the living tree, but its time moves to its parent's
+    count of reaped children, so the total never goes backwards.
+    """
+    own = process_seconds(pid) + reaped_children_seconds(pid)
+    return own + sum(tree_seconds(child) for child in children(pid))
 
 
 def machine_busy_seconds() -> float:

@@ -435,10 +435,6 @@ def _measure(server: Server, scenario: Scenario, company: int, postmaster: int |
     seconds = summary["duration_us"] / 1e6
     latency = summary["latency_us"]
     usage = cpu.usage(before, after, summary["requests"])
-    if usage["cpu_seconds"] and usage["cpu_seconds"]["database"] < 0:
-        # A database backend with CPU time behind it exited meanwhile (a worker's connection
-        # past CONN_MAX_AGE), taking its time out of the sum: other CPU cannot be told.
-        usage["other_cpu_percent"] = None
     return {
         "name": scenario.name,
         "label": label,

@@ -43,3 +43,22 @@ def test_usage_is_unknown_without_readings_or_requests():
 
     assert cpu.usage(None, reading, requests=10) == unknown
     assert cpu.usage(reading, reading, requests=0) == unknown
+
+
+def test_tree_time_keeps_the_time_of_a_child_that_has_exited():
+    # The process starts a child that burns 0.3 s and exits; once reaped, its time is the parent's.
+    spawn = (
+        "import subprocess, sys\n"
+        "burn = 'import time\\nend = time.process_time() + 0.3\\nwhile time.process_time() < end: pass'\n"
+        "subprocess.run([sys.executable, '-c', burn])\n"
+        "print(flush=True)\n"
+        "sys.stdin.read()"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", spawn], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        parent.stdout.readline()
+        assert cpu.children(parent.pid) == []
+        assert cpu.reaped_children_seconds(parent.pid) >= 0.25
+        assert cpu.tree_seconds(parent.pid) >= 0.25
+    finally:
+        parent.communicate("")
