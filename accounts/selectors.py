@@ -19,7 +19,9 @@ _DATETIME = DateTimeField()
 
 def _memberships(user_id: int) -> QuerySet[UserCompany]:
     return (
-        UserCompany.objects.filter(user_id=user_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE)
+        UserCompany.objects.filter(
+            user_id=user_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE, company__is_deleted=False
+        )
         .select_related("company", "role")
         # Only what the profile shows (id, display name, role): these rows are wide.
         .only(
@@ -63,7 +65,7 @@ def user_by_id(user_id: object) -> User | None:
 
 
 def user_memberships(*, user: User) -> list[UserCompany]:
-    """The user's active memberships with company and role: one query however many."""
+    """The user's active memberships of live companies, with company and role: one query however many."""
     return MEMBERSHIPS.instances(user_id=user.pk)
 
 

@@ -183,7 +183,7 @@ def memberships_sql() -> str:
         f"JOIN {table(UserCompanyStatus)} s "
         f"ON {column('s', UserCompanyStatus, 'pk')} = {column('m', UserCompany, 'status')} "
         f"WHERE {column('m', UserCompany, 'user')} = %s AND {column('m', UserCompany, 'is_deleted')} = %s "
-        f"AND {column('s', UserCompanyStatus, 'code')} = %s "
+        f"AND {column('s', UserCompanyStatus, 'code')} = %s AND {column('c', Company, 'is_deleted')} = %s "
         f"ORDER BY {column('c', Company, 'company_name')}"
     )
 
@@ -425,7 +425,7 @@ class MeFloorApi(FloorApi):
         row = signed_in_user(request, profile=True)
         user_id = row[1]
         email, first, last, phone, role_title, zone, picture, verified_at, last_login = row[6:]
-        memberships = fetch_all(memberships_sql(), [user_id, False, UserCompanyStatus.ACTIVE])
+        memberships = fetch_all(memberships_sql(), [user_id, False, UserCompanyStatus.ACTIVE, False])
         return Response(
             {
                 "user_id": user_id,
