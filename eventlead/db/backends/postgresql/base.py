@@ -1,5 +1,6 @@
 """PostgreSQL with the six schemas: each table in its real schema."""
 
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -105,3 +106,24 @@ class DatabaseWrapper(base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
     introspection_class = DatabaseIntrospection
     ops_class = DatabaseOperations
+
+    def is_usable(self) -> bool:
+        """Whether the persistent connection still works, told without a round trip.
+
+        With CONN_HEALTH_CHECKS, Django asks this before the first query of every request, and
+        its own answer sends ``SELECT 1``: one round trip more on each request. A connection the
+        server has ended (a restart, a failover, ``pg_terminate_backend``, an idle timeout) has
+        input waiting, the server's FATAL message and then end of file, where a healthy idle
+        connection has none (it listens to no notifications). So nothing to read means usable;
+        anything to read, or a socket that cannot be polled, means Django drops the connection
+        and the next query opens a new one. A peer that vanished without closing (a cut link)
+        is caught by neither check in time; TCP keepalives are for that.
+        """
+        connection = self.connection
+        if connection is None or connection.closed or connection.broken:
+            return False
+        try:
+            readable, _, _ = select.select([connection.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
