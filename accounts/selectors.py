@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from rest_framework.fields import DateTimeField
 
-from companies.models import UserCompany
+from companies.models import Company, UserCompany
 from eventlead.db.compiled import CompiledQuery
-from reference.models import UserCompanyStatus
+from reference.models import ReferenceModel, UserCompanyStatus
 
 if TYPE_CHECKING:
     from .models import User
@@ -23,30 +23,28 @@ def _memberships(user_id: int) -> QuerySet[UserCompany]:
             user_id=user_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE, company__is_deleted=False
         )
         .select_related("company", "role")
-        # Only what the profile shows (id, display name, role): these rows are wide.
-        .only(
-            "company__id",
-            "company__company_name",
-            "company__legal_entity_name",
-            "company__business_names",
-            "company__custom_display_name",
-            "company__display_name_source",
-            "role__code",
-            "user_id",
-        )
         .order_by("company__company_name")
     )
 
 
-MEMBERSHIPS = CompiledQuery(_memberships, user_id=int)
+# Only what the profile shows (id, display name, role): these rows are wide.
+MEMBERSHIP_ROWS = CompiledQuery(
+    lambda user_id: _memberships(user_id).values_list(
+        "company_id", *(f"company__{column}" for column in Company.DISPLAY_NAME_COLUMNS), "role__code"
+    ),
+    user_id=int,
+)
 MAX_ID = 2**31 - 1  # the AutoField's range on every engine
+_REFERENCE_EXTRAS = [field for field in ReferenceModel._meta.concrete_fields if field.name not in ("id", "code")]
 
 
 def _user(user_id: int) -> QuerySet[User]:
     from .models import User
 
-    # The manager joins status and role: what authentication and the profile read.
-    return User.objects.filter(pk=user_id)
+    # The manager joins status and role; of those, authentication and the API read the code.
+    # No ORDER BY: the model's default ordering means nothing for one row by key.
+    lookups = [f"{relation}__{field.name}" for relation in ("status", "user_role") for field in _REFERENCE_EXTRAS]
+    return User.objects.filter(pk=user_id).defer(*lookups).order_by()
 
 
 USER_BY_ID = CompiledQuery(_user, user_id=int)
@@ -64,9 +62,9 @@ def user_by_id(user_id: object) -> User | None:
     return USER_BY_ID.first(user_id=pk) if 0 < pk <= MAX_ID else None
 
 
-def user_memberships(*, user: User) -> list[UserCompany]:
+def user_memberships(*, user: User) -> QuerySet[UserCompany]:
     """The user's active memberships of live companies, with company and role: one query however many."""
-    return MEMBERSHIPS.instances(user_id=user.pk)
+    return _memberships(user.pk)
 
 
 def user_profile(*, user: User) -> dict[str, Any]:
@@ -88,8 +86,8 @@ def user_profile(*, user: User) -> dict[str, Any]:
         "status": user.status.code,
         "last_login": _datetime(user.last_login),
         "companies": [
-            {"company_id": membership.company.pk, "name": membership.company.display_name, "role": membership.role.code}
-            for membership in user_memberships(user=user)
+            {"company_id": company_id, "name": Company.display_name_of(*name_columns), "role": role}
+            for company_id, *name_columns, role in MEMBERSHIP_ROWS.rows(user_id=user.pk)
         ],
     }
 

@@ -53,7 +53,7 @@ def main() -> int:
         profile.disable()
         print(f"GET {path}: {plain:.3f} ms CPU per request (test client, no profiler)")
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(sort).print_stats(40)
+        pstats.Stats(profile, stream=out).sort_stats(sort).print_stats(int(sys.argv[4]) if len(sys.argv) > 4 else 40)
         print(out.getvalue())
         return 0
     finally:

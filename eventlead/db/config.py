@@ -137,6 +137,11 @@ def database_from_url(url: str | None, *, default_sqlite: Path) -> DBConfig:
         config["OPTIONS"] = _sqlserver_options(urlsplit(url).query, config)
         return config
     options = config.setdefault("OPTIONS", {})
+    if engine == "django.db.backends.postgresql":
+        # Parameters bound by the server, and a statement run five times on a connection kept
+        # prepared: the hot queries skip parsing and planning (psycopg's statement cache).
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
     if engine == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         options.setdefault("transaction_mode", "IMMEDIATE")
