@@ -1,4 +1,4 @@
-"""The persistent connection's health check on PostgreSQL: no round trip, and a dead connection is replaced."""
+"""PostgreSQL connections: a health check without a round trip, server-side binding and prepared statements."""
 
 import select
 
@@ -65,3 +65,22 @@ def test_a_closed_connection_is_not_usable():
 
     assert connection.is_usable() is False
     connection.close()
+
+
+def test_statements_are_bound_by_the_server_and_prepared_after_five_runs(tmp_path):
+    from eventlead.db.config import database_from_url
+
+    options = database_from_url("postgres://app@db.example.com/eventlead", default_sqlite=tmp_path / "x")["OPTIONS"]
+
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+
+
+def test_a_statement_run_often_on_one_connection_is_prepared_on_the_server():
+    for _ in range(6):
+        User.objects.filter(pk=1).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        prepared = cursor.fetchone()[0]
+
+    assert prepared >= 1
