@@ -12,15 +12,25 @@ from .models import UserCompany
 
 MESSAGE_ADMINS_ONLY = "Only a company admin can do this."
 
-# Every company route reads this first: compiled once, not per request.
-MEMBERSHIP = CompiledQuery(
-    lambda user_id, company_id: UserCompany.objects.select_related("company", "role").filter(
+
+def _active_membership(user_id: int, company_id: int):
+    return UserCompany.objects.filter(
         user_id=user_id,
         company_id=company_id,
         company__is_deleted=False,
         is_deleted=False,
         status__code=UserCompanyStatus.ACTIVE,
-    ),
+    )
+
+
+# Every company route reads one of these first: compiled once, not per request.
+MEMBERSHIP = CompiledQuery(
+    lambda user_id, company_id: _active_membership(user_id, company_id).select_related("company", "role"),
+    user_id=int,
+    company_id=int,
+)
+MEMBERSHIP_ROLE = CompiledQuery(
+    lambda user_id, company_id: _active_membership(user_id, company_id).values_list("role__code"),
     user_id=int,
     company_id=int,
 )
@@ -34,6 +44,16 @@ def membership_get(*, user, company_id) -> UserCompany:
     return membership
 
 
-def require_admin(membership: UserCompany) -> None:
-    if membership.role.code != UserCompanyRole.COMPANY_ADMIN:
+def membership_role(*, user, company_id) -> str:
+    """The caller's role in ``company_id`` by the same rule, for routes that only read; else 404."""
+    rows = MEMBERSHIP_ROLE.rows(user_id=user.pk, company_id=company_id)
+    if not rows:
+        raise NotFound()
+    return str(rows[0][0])
+
+
+def require_admin(membership: UserCompany | str) -> None:
+    """403 unless the membership (or the role code ``membership_role`` gave) is company admin."""
+    role = membership if isinstance(membership, str) else membership.role.code
+    if role != UserCompanyRole.COMPANY_ADMIN:
         raise PermissionDeniedError(MESSAGE_ADMINS_ONLY)

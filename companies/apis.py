@@ -13,7 +13,7 @@ from reference.models import UserInvitationStatus
 
 from . import invitations, selectors, services
 from . import serializers as s
-from .access import membership_get, require_admin
+from .access import membership_get, membership_role, require_admin
 from .models import UserCompany
 
 LAST_ADMIN = OpenApiResponse(
@@ -111,7 +111,7 @@ def _member_of(company_id, user_company_id) -> UserCompany:
 class MemberListApi(APIView):
     @extend_schema(responses={200: s.MemberOutput(many=True)})
     def get(self, request, company_id):
-        membership_get(user=request.user, company_id=company_id)
+        membership_role(user=request.user, company_id=company_id)
         return Response(selectors.members_body(company_id=company_id))
 
 
@@ -168,7 +168,7 @@ class InvitationListApi(APIView):
         responses={200: s.InvitationOutput(many=True)},
     )
     def get(self, request, company_id):
-        require_admin(membership_get(user=request.user, company_id=company_id))
+        require_admin(membership_role(user=request.user, company_id=company_id))
         return Response(selectors.invitations_body(company_id=company_id, status=request.query_params.get("status")))
 
     @extend_schema(

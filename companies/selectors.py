@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 
 from eventlead.core.exceptions import NotFound
+from eventlead.core.renderers import CamelCaseRow
 from eventlead.core.rows import RowFormat
 from eventlead.db.compiled import CompiledQuery
 from reference.models import UserCompanyStatus
@@ -73,12 +74,12 @@ COMPANY_OF_MEMBER = CompiledQuery(
 )
 
 
-def companies_body(*, user: User) -> list[dict[str, Any]]:
+def companies_body(*, user: User) -> list[CamelCaseRow]:
     """GET /companies: the caller's companies, each with the caller's role."""
     return COMPANY.render_all(COMPANIES_OF_USER.rows(user_id=user.pk))
 
 
-def company_body(*, user: User, company_id: int) -> dict[str, Any]:
+def company_body(*, user: User, company_id: int) -> CamelCaseRow:
     """GET /companies/{id}: the access check and the body in one query; 404 for a non-member."""
     rows = COMPANY_OF_MEMBER.rows(user_id=user.pk, company_id=company_id)
     if not rows:
@@ -99,7 +100,7 @@ MEMBERS = CompiledQuery(
 )
 
 
-def members_body(*, company_id: int) -> list[dict[str, Any]]:
+def members_body(*, company_id: int) -> list[CamelCaseRow]:
     return MEMBER.render_all(MEMBERS.rows(company_id=company_id))
 
 
@@ -124,7 +125,7 @@ INVITATIONS_WITH_STATUS = CompiledQuery(
 )
 
 
-def invitations_body(*, company_id: int, status: str | None = None) -> list[dict[str, Any]]:
+def invitations_body(*, company_id: int, status: str | None = None) -> list[CamelCaseRow]:
     """GET /companies/{id}/invitations, newest first; ``status`` filters by the stored status."""
     if status:
         rows = INVITATIONS_WITH_STATUS.rows(company_id=company_id, status=status)

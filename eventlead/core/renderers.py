@@ -23,6 +23,13 @@ from rest_framework.utils.encoders import JSONEncoder
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 _SCALARS = (str, int, float, type(None))
+
+
+class CamelCaseRow(dict[str, Any]):
+    """A body whose keys are camelCase and whose values are written already (``eventlead.core.rows``):
+    the renderer passes it through as it is."""
+
+
 # JavaScript's line terminators, escaped as DRF escapes them (JSON stays a JavaScript subset).
 _LINE_SEPARATOR, _PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
 
@@ -36,7 +43,7 @@ def camel_key(key: str) -> str:
 
 def camelize(data: Any) -> Any:
     """``djangorestframework_camel_case.util.camelize`` for rendering: plain dicts and lists out."""
-    if isinstance(data, _SCALARS):
+    if isinstance(data, _SCALARS) or type(data) is CamelCaseRow:
         return data
     if isinstance(data, Promise):
         return force_str(data)

@@ -1,12 +1,16 @@
 """RowFormat writes values rows as the serializer writes instances, and refuses what it cannot plan."""
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 from rest_framework import serializers
 
+from eventlead.core.renderers import CamelCaseJSONRenderer, CamelCaseRow, camelize
 from eventlead.core.rows import RowFormat
 
 
@@ -24,10 +28,10 @@ def test_lookups_follow_the_sources_and_rows_are_represented_by_each_field():
 
     assert row_format.lookups == ["id", "user__email", "rate", "seen_at"]
     assert row_format.render([7, "a@example.com", Decimal("0.1"), datetime(2026, 12, 2, 9, 30, tzinfo=UTC)]) == {
-        "user_id": 7,
+        "userId": 7,
         "email": "a@example.com",
         "rate": "0.10",
-        "seen_at": "2026-12-02T09:30:00Z",
+        "seenAt": "2026-12-02T09:30:00Z",
         "label": "7:a@example.com",
     }
 
@@ -42,7 +46,7 @@ def test_a_null_column_is_none_without_its_field_and_a_prefix_reaches_through_a_
         "membership__seen_at",
     ]
     assert row_format.render_all([[1, None, None, None]]) == [
-        {"user_id": 1, "email": None, "rate": None, "seen_at": None, "label": "x"}
+        {"userId": 1, "email": None, "rate": None, "seenAt": None, "label": "x"}
     ]
 
 
@@ -57,3 +61,39 @@ def test_a_whole_instance_field_cannot_come_from_a_row():
 
     with pytest.raises(ImproperlyConfigured, match="source='\\*'"):
         RowFormat(Whole)
+
+
+class Dated(serializers.Serializer):
+    seen_at = serializers.DateTimeField()
+    settings_json = serializers.JSONField()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 12, 2, 9, 30, 15, 123456, tzinfo=UTC),
+        datetime(2026, 6, 2, 23, 59, tzinfo=ZoneInfo("Australia/Perth")),
+        datetime(2026, 12, 2, 9, 30),  # naive: DRF's own handling
+        "2026-12-02T09:30:00Z",  # already text
+    ],
+)
+@pytest.mark.parametrize("zone", ["UTC", "Australia/Sydney"])
+def test_datetimes_and_json_read_as_drf_and_the_renderer_write_them(value, zone, settings):
+    settings.TIME_ZONE = zone
+    nested = {"api_key_name": "x", "list_of": [{"inner_key": 1}]}
+    row_format = RowFormat(Dated)
+
+    with timezone.override(zone):
+        ours = row_format.render([value, nested])
+        theirs = json.loads(CamelCaseJSONRenderer().render(Dated({"seen_at": value, "settings_json": nested}).data))
+
+    assert ours == theirs
+    assert ours["settingsJson"] == {"apiKeyName": "x", "listOf": [{"innerKey": 1}]}
+
+
+def test_rows_pass_through_the_renderer_as_they_are():
+    row_format = RowFormat(Output, computed={"label": ([], lambda: "snake_value")})
+    rows = row_format.render_all([[1, "a@example.com", Decimal("2"), None]])
+
+    assert type(rows[0]) is CamelCaseRow
+    assert camelize(rows) == rows and camelize(rows)[0] is rows[0]
