@@ -315,9 +315,9 @@ def _retire(refresh: VersionedRefreshToken) -> None:
     outstanding = OUTSTANDING_TOKEN_ID.rows(jti=str(refresh["jti"]))
     if not outstanding:
         raise RefreshTokenInvalid()
+    # No savepoint: a failed insert always ends the caller's transaction with this error.
     try:
-        with transaction.atomic():
-            BlacklistedToken.objects.create(token_id=outstanding[0][0])
+        BlacklistedToken.objects.create(token_id=outstanding[0][0])
     except IntegrityError as error:
         raise RefreshTokenInvalid() from error
 

@@ -227,8 +227,9 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        # Shared by every worker process, unlike the local-memory default.
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+        # Shared by every worker process, unlike the local-memory default; never evicts a live
+        # entry, so requests under many new keys cannot reset others' rate limits.
+        else {"BACKEND": "eventlead.core.cache.DatabaseCache", "LOCATION": "django_cache"}
     )
 }
 

@@ -502,12 +502,12 @@ def test_password_expiry_zero_disables_it(user, login, client_factory, set_setti
 def test_a_refresh_runs_a_fixed_set_of_statements(post, login, django_assert_num_queries):
     first = post("auth/token/refresh", {"refresh": login()["refresh"]}).json()  # compiles, warms the settings
 
-    # throttle: counter read, table count, then key read and counter write in a transaction (DB
-    # cache); the rotation's transaction: the user with status and role, the outstanding token's
-    # id, savepoint + blacklist insert + release, the auth event, the new outstanding token. No
-    # separate blacklist look-up: the insert decides. (The test's own transaction makes each
-    # BEGIN/COMMIT a SAVEPOINT/RELEASE, which are counted: 11 statements + 4.)
-    with django_assert_num_queries(15):
+    # throttle (database cache): counter read, then key read and counter write in a transaction;
+    # the rotation's transaction: the user with status and role, the outstanding token's id, the
+    # blacklist insert (its unique column refuses a second use, so no look-up first), the auth
+    # event, the new outstanding token. The test's own transaction makes each BEGIN/COMMIT a
+    # SAVEPOINT/RELEASE, which are counted: 8 statements + 4.
+    with django_assert_num_queries(12):
         response = post("auth/token/refresh", {"refresh": first["refresh"]})
 
     assert response.status_code == 200
