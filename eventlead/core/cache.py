@@ -28,6 +28,7 @@ EXPIRED_DELETE_SECONDS = 60.0
 
 class DatabaseCache(DjangoDatabaseCache):
     _expired_deleted_at = 0.0
+    _table: str  # set by Django's backend; django-stubs leave it out
 
     def _base_set(self, mode: str, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
         timeout = self.get_backend_timeout(timeout)
@@ -39,8 +40,8 @@ class DatabaseCache(DjangoDatabaseCache):
         )
         now = tz_now().replace(microsecond=0)
         zone = UTC if settings.USE_TZ else None
-        expires = datetime.max if timeout is None else datetime.fromtimestamp(timeout, tz=zone)
-        expires = connection.ops.adapt_datetimefield_value(expires.replace(microsecond=0))
+        expiry = datetime.max if timeout is None else datetime.fromtimestamp(timeout, tz=zone)
+        expires = connection.ops.adapt_datetimefield_value(expiry.replace(microsecond=0))
         encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
         with connection.cursor() as cursor:
             self._expired_delete(cursor, connection, now)

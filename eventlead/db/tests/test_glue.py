@@ -42,9 +42,7 @@ def test_migrate_creates_the_cache_table_the_throttles_use(settings):
     from django.core.cache import caches
     from django.core.management import call_command
 
-    settings.CACHES = {
-        "default": {"BACKEND": "eventlead.core.cache.DatabaseCache", "LOCATION": "throttle_cache_probe"}
-    }
+    settings.CACHES = {"default": {"BACKEND": "eventlead.core.cache.DatabaseCache", "LOCATION": "throttle_cache_probe"}}
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS throttle_cache_probe")
 
