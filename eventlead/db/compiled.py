@@ -108,6 +108,11 @@ class CompiledQuery(Generic[M]):
             raise ImproperlyConfigured(f"{self!r} selects instances; use instances().")
         return list(self._execute(connection, compiled, arguments))
 
+    def sql(self, connection: BaseDatabaseWrapper) -> tuple[str, int]:
+        """The SQL this query runs on ``connection`` and its parameter count (compiled if new)."""
+        compiled = self._compiled(connection)
+        return compiled.sql, len(compiled.parameters)
+
     def compiler(self, connection: BaseDatabaseWrapper) -> SQLCompiler:
         """The compiler of this query, with stand-in arguments, for ``connection``."""
         compiler: SQLCompiler = self.build(**self._stand_ins()).query.get_compiler(connection=connection)
