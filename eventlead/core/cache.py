@@ -4,9 +4,10 @@ Django's ``DatabaseCache`` counts the whole table before every write, and once t
 ``MAX_ENTRIES`` it deletes live entries too: a client that sends requests under many new keys
 (every refresh token is a new throttle key) could push the rate counters of others out of the
 cache, resetting their limits, and each write pays for a full count of a table that keeps growing.
-This backend writes as Django's does (read the key, then update or insert, in one transaction),
-never evicts an entry before it expires, and deletes expired entries at most once a minute per
-process, with one statement.
+This backend writes a value with one upsert where the engine has one (outside a transaction),
+else as Django's does (read the key, then update or insert, in one transaction); it never evicts
+an entry before it expires, and deletes expired entries at most once a minute per process, with
+one statement.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from django.db import DatabaseError, connections, models, router, transaction
 from django.utils.timezone import now as tz_now
 
 EXPIRED_DELETE_SECONDS = 60.0
+# Engines with INSERT ... ON CONFLICT DO UPDATE (SQL Server takes the read-then-write path).
+UPSERT_VENDORS = ("postgresql", "sqlite")
 
 
 class DatabaseCache(DjangoDatabaseCache):
@@ -45,6 +48,17 @@ class DatabaseCache(DjangoDatabaseCache):
         encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
         with connection.cursor() as cursor:
             self._expired_delete(cursor, connection, now)
+            if mode == "set" and connection.vendor in UPSERT_VENDORS and not connection.in_atomic_block:
+                # One statement that commits itself, where the read-then-write needs four round
+                # trips (BEGIN, SELECT, INSERT or UPDATE, COMMIT). Inside a transaction the
+                # savepoint below keeps a failed write from breaking the caller's transaction.
+                cursor.execute(
+                    f"INSERT INTO {table} ({key_column}, {value_column}, {expires_column}) VALUES (%s, %s, %s) "  # noqa: S608
+                    f"ON CONFLICT ({key_column}) DO UPDATE "
+                    f"SET {value_column} = EXCLUDED.{value_column}, {expires_column} = EXCLUDED.{expires_column}",
+                    [key, encoded, expires],
+                )
+                return True
             try:
                 with transaction.atomic(using=db):
                     cursor.execute(f"SELECT {expires_column} FROM {table} WHERE {key_column} = %s", [key])  # noqa: S608 - names quoted by the backend

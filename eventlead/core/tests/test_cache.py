@@ -93,3 +93,17 @@ def test_live_entries_are_never_evicted_however_many_and_expired_ones_go_once_a_
     assert ":1:live-1" in kept
     assert ":1:live-1" not in rows()
     assert cache.get_many([f"live-{n}" for n in range(2, 10)]) == {f"live-{n}": n for n in range(2, 10)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_set_is_one_upsert(monkeypatch):
+    monkeypatch.setattr(DatabaseCache, "_expired_deleted_at", float("inf"))  # not due
+    cache.set("k", "first", 60)
+    with CaptureQueriesContext(connection) as queries:
+        cache.set("k", "second", 60)
+        cache.set("new", {"n": 1}, None)
+
+    assert [q["sql"].split()[0] for q in queries] == ["INSERT", "INSERT"]
+    assert "ON CONFLICT" in queries[0]["sql"]
+    assert cache.get_many(["k", "new"]) == {"k": "second", "new": {"n": 1}}
+    assert not connection.in_atomic_block
