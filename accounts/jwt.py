@@ -4,6 +4,10 @@
 was issued; raising either (logout-all, password reset or change) rejects every older token
 at once. Lifetimes are read when each token is issued, so an admin's change applies to the
 next token without a restart.
+
+Each refresh token is recorded once, with its final claims, as an outstanding token (the row
+its blacklist entry points at), holding the SHA-256 of the token rather than the token itself:
+a copy of the table gives no one a usable refresh token.
 """
 
 from __future__ import annotations
@@ -11,9 +15,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import AccessToken, BlacklistMixin, RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from configuration.settings_store import get_setting
+
+from .tokens import hash_token
 
 if TYPE_CHECKING:
     from .models import User
@@ -39,6 +48,12 @@ class VersionedRefreshToken(RefreshToken):
     def lifetime(self):
         return timedelta(days=get_setting("auth.refresh_token_days"))
 
+    @classmethod
+    def for_user(cls, user):
+        """The token alone: simplejwt's blacklist app would record it now, before its claims are
+        final and with the token in clear; ``issue_token_pair`` records it once they are."""
+        return super(BlacklistMixin, cls).for_user(user)
+
     def check_blacklist(self) -> None:
         """Left to the one place a refresh token is used up: ``accounts.services._retire``
         inserts it into the blacklist, whose unique token column refuses a second use, in the
@@ -51,4 +66,17 @@ def issue_token_pair(user: User) -> dict[str, str]:
     refresh[REFRESH_VERSION_CLAIM] = user.refresh_token_version
     refresh[ACCESS_VERSION_CLAIM] = user.access_token_version
     refresh[SESSION_CLAIM] = user.session_token
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+    return {"access": str(refresh.access_token), "refresh": refresh_token_record(refresh, user)}
+
+
+def refresh_token_record(refresh: VersionedRefreshToken, user: User) -> str:
+    """Encode a refresh token with its final claims and record it as outstanding (by hash)."""
+    encoded = str(refresh)
+    OutstandingToken.objects.create(
+        user=user,
+        jti=refresh[api_settings.JTI_CLAIM],
+        token=hash_token(encoded),
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
+    return encoded

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.jwt import VersionedAccessToken, VersionedRefreshToken
+from accounts.jwt import VersionedAccessToken, VersionedRefreshToken, issue_token_pair, refresh_token_record
 from accounts.models import User
 from reference.models import UserStatus
 
@@ -29,7 +29,7 @@ def access_token(user, **claims) -> str:
     token["atv"] = user.access_token_version
     for claim, value in claims.items():
         token[claim] = value
-    return str(token)
+    return refresh_token_record(token, user)
 
 
 def refresh_token(user, **claims) -> str:
@@ -37,7 +37,7 @@ def refresh_token(user, **claims) -> str:
     token["atv"], token["rtv"] = user.access_token_version, user.refresh_token_version
     for claim, value in claims.items():
         token[claim] = value
-    return str(token)
+    return refresh_token_record(token, user)
 
 
 def me(access):
@@ -238,3 +238,39 @@ def test_logout_ends_one_session_without_raising_versions(user, login):
     assert (user.access_token_version, user.refresh_token_version) == (1, 1)
     assert me(tokens["access"]).status_code == 200
     assert refresh(tokens["refresh"]).status_code == 401
+
+
+def test_an_issued_refresh_token_is_recorded_once_by_its_hash_not_in_clear(user):
+    from accounts.tokens import hash_token
+
+    issued = issue_token_pair(user)["refresh"]
+
+    (row,) = OutstandingToken.objects.filter(user=user)
+    assert row.jti == claims(issued)["jti"]
+    assert row.token == hash_token(issued) and issued not in row.token
+    assert row.expires_at.timestamp() == claims(issued)["exp"]
+
+
+def test_the_migration_hashes_refresh_tokens_stored_in_clear_and_leaves_hashes_alone(user):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from accounts.tokens import hash_token
+
+    issued = issue_token_pair(user)["refresh"]
+    older = VersionedRefreshToken.for_user(user)
+    OutstandingToken.objects.create(  # as simplejwt's blacklist app stored it
+        user=user, jti=older["jti"], token=str(older), created_at=older.current_time, expires_at=timezone.now()
+    )
+
+    migration = importlib.import_module("accounts.migrations.0003_outstanding_token_hashes")
+    migration.forwards(apps, SimpleNamespace(connection=connection))
+
+    assert dict(OutstandingToken.objects.values_list("jti", "token")) == {
+        claims(issued)["jti"]: hash_token(issued),
+        older["jti"]: hash_token(str(older)),
+    }
+    assert refresh(issued).status_code == 200

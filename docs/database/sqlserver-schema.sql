@@ -222,7 +222,39 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- token_blacklist.0001_initial
+BEGIN TRANSACTION;
+GO
+--
+-- Create model OutstandingToken
+--
+CREATE TABLE [token_blacklist_outstandingtoken] ([id] bigint NOT NULL CONSTRAINT [PK_token_blacklist_outstandingtoken] PRIMARY KEY IDENTITY (1, 1), [jti] nvarchar(255) NOT NULL CONSTRAINT [UQ_token_blacklist_outstandingtoken_jti] UNIQUE, [token] nvarchar(max) NOT NULL, [created_at] datetimeoffset NULL, [expires_at] datetimeoffset NOT NULL, [user_id] int NULL);
+GO
+--
+-- Create model BlacklistedToken
+--
+CREATE TABLE [token_blacklist_blacklistedtoken] ([id] bigint NOT NULL CONSTRAINT [PK_token_blacklist_blacklistedtoken] PRIMARY KEY IDENTITY (1, 1), [blacklisted_at] datetimeoffset NOT NULL, [token_id] bigint NOT NULL CONSTRAINT [UQ_token_blacklist_blacklistedtoken_token_id] UNIQUE);
+GO
+ALTER TABLE [token_blacklist_outstandingtoken] ADD CONSTRAINT [FK_token_blacklist_outstandingtoken_User] FOREIGN KEY ([user_id]) REFERENCES [dbo].[User] ([UserID]);
+GO
+CREATE INDEX [IX_token_blacklist_outstandingtoken_user_id] ON [token_blacklist_outstandingtoken] ([user_id]);
+GO
+ALTER TABLE [token_blacklist_blacklistedtoken] ADD CONSTRAINT [FK_token_blacklist_blacklistedtoken_token_blacklist_outstandingtoken] FOREIGN KEY ([token_id]) REFERENCES [token_blacklist_outstandingtoken] ([id]);
+GO
+COMMIT TRANSACTION;
+GO
+
 -- accounts.0002_user_email_canonical
+BEGIN TRANSACTION;
+GO
+--
+-- Raw Python operation
+--
+-- THIS OPERATION CANNOT BE WRITTEN AS SQL
+COMMIT TRANSACTION;
+GO
+
+-- accounts.0003_outstanding_token_hashes
 BEGIN TRANSACTION;
 GO
 --
@@ -946,28 +978,6 @@ GO
 CREATE TABLE [django_session] ([session_key] nvarchar(40) NOT NULL CONSTRAINT [PK_django_session] PRIMARY KEY, [session_data] nvarchar(max) NOT NULL, [expire_date] datetimeoffset NOT NULL);
 GO
 CREATE INDEX [IX_django_session_expire_date] ON [django_session] ([expire_date]);
-GO
-COMMIT TRANSACTION;
-GO
-
--- token_blacklist.0001_initial
-BEGIN TRANSACTION;
-GO
---
--- Create model OutstandingToken
---
-CREATE TABLE [token_blacklist_outstandingtoken] ([id] bigint NOT NULL CONSTRAINT [PK_token_blacklist_outstandingtoken] PRIMARY KEY IDENTITY (1, 1), [jti] nvarchar(255) NOT NULL CONSTRAINT [UQ_token_blacklist_outstandingtoken_jti] UNIQUE, [token] nvarchar(max) NOT NULL, [created_at] datetimeoffset NULL, [expires_at] datetimeoffset NOT NULL, [user_id] int NULL);
-GO
---
--- Create model BlacklistedToken
---
-CREATE TABLE [token_blacklist_blacklistedtoken] ([id] bigint NOT NULL CONSTRAINT [PK_token_blacklist_blacklistedtoken] PRIMARY KEY IDENTITY (1, 1), [blacklisted_at] datetimeoffset NOT NULL, [token_id] bigint NOT NULL CONSTRAINT [UQ_token_blacklist_blacklistedtoken_token_id] UNIQUE);
-GO
-ALTER TABLE [token_blacklist_outstandingtoken] ADD CONSTRAINT [FK_token_blacklist_outstandingtoken_User] FOREIGN KEY ([user_id]) REFERENCES [dbo].[User] ([UserID]);
-GO
-CREATE INDEX [IX_token_blacklist_outstandingtoken_user_id] ON [token_blacklist_outstandingtoken] ([user_id]);
-GO
-ALTER TABLE [token_blacklist_blacklistedtoken] ADD CONSTRAINT [FK_token_blacklist_blacklistedtoken_token_blacklist_outstandingtoken] FOREIGN KEY ([token_id]) REFERENCES [token_blacklist_outstandingtoken] ([id]);
 GO
 COMMIT TRANSACTION;
 GO
