@@ -55,7 +55,17 @@ def _json_value(value: Any) -> Any:
     return camelize(value)
 
 
+# Fields whose to_representation is one builtin call: the builtin itself, without the method.
+_BUILTIN_REPRESENTATIONS: dict[Callable[..., Any], Callable[[Any], Any]] = {
+    serializers.CharField.to_representation: str,
+    serializers.IntegerField.to_representation: int,
+}
+
+
 def _representation(field: serializers.Field[Any, Any, Any, Any]) -> Callable[[Any], Any]:
+    builtin = _BUILTIN_REPRESENTATIONS.get(type(field).to_representation)
+    if builtin is not None:
+        return builtin
     if isinstance(field, RelatedField):
         return _primary_key
     if isinstance(field, serializers.JSONField):
