@@ -9,7 +9,7 @@ from typing import TypeVar, cast
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -24,7 +24,6 @@ from eventlead.core.exceptions import (
     TokenInvalid,
     ValidationFailed,
 )
-from eventlead.db.compiled import CompiledQuery
 from logging_app.models import AuthEventType, EmailType
 from logging_app.services import auth_event_record, email_queue
 from reference.models import UserRole, UserStatus
@@ -299,27 +298,33 @@ def _refresh_token_user(raw: str) -> tuple[VersionedRefreshToken, User]:
     return refresh, user
 
 
-# order_by(): the model orders by user, which would join the user table for nothing.
-OUTSTANDING_TOKEN_ID = CompiledQuery(
-    lambda jti: OutstandingToken.objects.filter(jti=jti).order_by().values_list("id"), jti=str
-)
-
-
 def _retire(refresh: VersionedRefreshToken) -> None:
-    """Retire a refresh token exactly once.
+    """Retire a refresh token exactly once, in one statement.
 
-    Inserting into the blacklist, whose token column is unique, is the whole check: of 20
-    concurrent uses one insert succeeds and the rest fail on the constraint. (simplejwt's
-    own ``blacklist()`` uses get_or_create, which lets every concurrent caller succeed.)
+    Inserting its outstanding row into the blacklist, whose token column is unique, is the
+    whole check: of 20 concurrent uses one insert succeeds and the rest fail on the constraint
+    (simplejwt's own ``blacklist()`` uses get_or_create, which lets every concurrent caller
+    succeed). ``INSERT ... SELECT`` finds the outstanding row in the same statement: no row
+    inserted means a token never issued. No savepoint: a failed insert always ends the
+    caller's transaction with this error.
     """
-    outstanding = OUTSTANDING_TOKEN_ID.rows(jti=str(refresh["jti"]))
-    if not outstanding:
-        raise RefreshTokenInvalid()
-    # No savepoint: a failed insert always ends the caller's transaction with this error.
+    quote = connection.ops.quote_name
+    blacklist, outstanding = BlacklistedToken._meta, OutstandingToken._meta
+    sql = (
+        f"INSERT INTO {quote(blacklist.db_table)} "  # noqa: S608 - names from the models, quoted by the backend
+        f"({quote(blacklist.get_field('token').column)}, {quote(blacklist.get_field('blacklisted_at').column)}) "
+        f"SELECT {quote(outstanding.pk.column)}, %s FROM {quote(outstanding.db_table)} "
+        f"WHERE {quote(outstanding.get_field('jti').column)} = %s"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     try:
-        BlacklistedToken.objects.create(token_id=outstanding[0][0])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [now, str(refresh["jti"])])
+            inserted = cursor.rowcount
     except IntegrityError as error:
         raise RefreshTokenInvalid() from error
+    if inserted != 1:
+        raise RefreshTokenInvalid()
 
 
 @transaction.atomic

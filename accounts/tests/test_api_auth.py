@@ -503,11 +503,11 @@ def test_a_refresh_runs_a_fixed_set_of_statements(post, login, django_assert_num
     first = post("auth/token/refresh", {"refresh": login()["refresh"]}).json()  # compiles, warms the settings
 
     # throttle (database cache): counter read, then key read and counter write in a transaction;
-    # the rotation's transaction: the user with status and role, the outstanding token's id, the
-    # blacklist insert (its unique column refuses a second use, so no look-up first), the auth
-    # event, the new outstanding token. The test's own transaction makes each BEGIN/COMMIT a
-    # SAVEPOINT/RELEASE, which are counted: 8 statements + 4.
-    with django_assert_num_queries(12):
+    # the rotation's transaction: the user with status and role, the blacklist insert (INSERT ...
+    # SELECT of the outstanding row; its unique column refuses a second use, so no look-up first),
+    # the auth event, the new outstanding token. The test's own transaction makes each BEGIN/COMMIT
+    # a SAVEPOINT/RELEASE, which are counted: 7 statements + 4.
+    with django_assert_num_queries(11):
         response = post("auth/token/refresh", {"refresh": first["refresh"]})
 
     assert response.status_code == 200
