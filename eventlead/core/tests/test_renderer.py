@@ -53,26 +53,26 @@ def test_floats_render_to_the_same_values(document):
 
 
 @pytest.mark.parametrize(
-    "document",
+    "make_document",
     [
-        ReturnDict({"first_name": "Ana", "companies": [OrderedDict(company_id=1)]}, serializer=None),
-        {"detail": gettext_lazy("Not found."), gettext_lazy("error_code"): "x"},
-        {"ids": (1, 2), "set_of": {3}, "gen": (n for n in range(2))},
-        {"line\u2028sep": "para\u2029graph", "ctl": "\x00\x1f\x7f"},
-        {"big_number": 2**70},  # past orjson's 64 bits: DRF's renderer writes it
-        {"when": datetime(2026, 12, 2, 14, 0, tzinfo=UTC), "day": date(2026, 12, 2), "span": timedelta(seconds=90)},
-        {"amount": Decimal("12.50"), "id": uuid.UUID(int=7), 5: "int key", None: "none key"},
-        [],
-        "just a string",
+        lambda: ReturnDict({"first_name": "Ana", "companies": [OrderedDict(company_id=1)]}, serializer=None),
+        lambda: {"detail": gettext_lazy("Not found."), gettext_lazy("error_code"): "x"},
+        lambda: {"ids": (1, 2), "set_of": {3}, "gen": (n for n in range(2))},
+        lambda: {"line\u2028sep": "para\u2029graph", "ctl": "\x00\x1f\x7f"},
+        lambda: {"big_number": 2**70},  # past orjson's 64 bits: DRF's renderer writes it
+        lambda: {
+            "when": datetime(2026, 12, 2, 14, 0, tzinfo=UTC),
+            "day": date(2026, 12, 2),
+            "span": timedelta(seconds=90),
+        },
+        lambda: {"amount": Decimal("12.50"), "id": uuid.UUID(int=7), 5: "int key", None: "none key"},
+        lambda: [],
+        lambda: "just a string",
     ],
 )
-def test_the_values_drf_knows_render_as_drf_renders_them(document):
-    if isinstance(document, dict) and "gen" in document:
-        expected = theirs.render({**document, "gen": (n for n in range(2))})
-    else:
-        expected = theirs.render(document)
-
-    assert ours.render(document) == expected
+def test_the_values_drf_knows_render_as_drf_renders_them(make_document):
+    # A fresh document for each renderer: a generator in it can be read once.
+    assert ours.render(make_document()) == theirs.render(make_document())
 
 
 def test_nothing_renders_as_an_empty_body():
