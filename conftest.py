@@ -52,9 +52,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches(request):
-    """Each database test starts with empty throttle counters, fresh settings and no queued log rows."""
+    """Each database test starts with empty throttle counters, fresh settings, no queued log rows
+    and no compiled statements (each compiled query compiles from its queryset again)."""
     from configuration.settings_store import clear_cache
+    from eventlead.db.compiled import forget_compiled
     from logging_app.request_log import get_buffer
+
+    forget_compiled()
 
     # Database access comes from pytest-django's own autouse fixture (marker) or from the
     # db fixtures, which are set up here first so the cache table can be emptied.

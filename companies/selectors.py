@@ -52,15 +52,6 @@ def _active_memberships(user_id: int) -> QuerySet[UserCompany]:
     )
 
 
-def memberships_of_user(*, user: User) -> QuerySet[UserCompany]:
-    """The caller's active memberships with company, country, industry and role."""
-    return (
-        _active_memberships(user.pk)
-        .select_related("company__country", "company__industry", "role")
-        .order_by("company__company_name")
-    )
-
-
 COMPANIES_OF_USER = CompiledQuery(
     lambda user_id: _active_memberships(user_id).order_by("company__company_name").values_list(*COMPANY.lookups),
     user_id=int,

@@ -196,3 +196,13 @@ def _hashable(value: object) -> bool:
 def compiled_queries() -> list[CompiledQuery[Any]]:
     """Every compiled query defined so far (the SQL Server checks compile each one)."""
     return list(_registry)
+
+
+def forget_compiled() -> None:
+    """Drop every compiled statement, so the next run compiles from the queryset as written.
+
+    Tests call it before each test: a change to a queryset (or a mutant of one) must show in
+    the SQL run, not hide behind SQL compiled by an earlier test in the same process.
+    """
+    for query in _registry:
+        query._by_connection.clear()

@@ -128,3 +128,18 @@ def test_every_compiled_query_of_the_project_passes_sql_servers_rules(version):
         sql, parameter_count = query.sql(wrapper)  # compiled as on a live SQL Server connection
         assert tsql_rules.violations(sql, parameter_count) == [], (query, sql)
         assert "[dbo].[" in sql or "[ref].[" in sql
+
+
+def test_forgetting_compiled_statements_compiles_them_again(make_user, monkeypatch):
+    from eventlead.db.compiled import forget_compiled
+
+    make_user("ana@example.com")
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or as_sql(self, *a, **k))
+
+    BY_EMAIL.first(email="ana@example.com")
+    forget_compiled()
+    found = BY_EMAIL.first(email="ana@example.com")
+
+    assert found.email == "ana@example.com" and len(compiled) == 2
