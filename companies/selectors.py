@@ -96,9 +96,7 @@ def members_body(*, company_id: int) -> list[CamelCaseRow]:
 
 
 def company_invitations(*, company_id: int, status: str | None = None) -> QuerySet[UserInvitation]:
-    invitations = UserInvitation.objects.filter(company_id=company_id, is_deleted=False).select_related(
-        "role", "status", "invited_by"
-    )
+    invitations = UserInvitation.objects.filter(company_id=company_id, is_deleted=False)
     if status:
         invitations = invitations.filter(status__code=status)
     return invitations.order_by("-invited_at", "-pk")

@@ -274,3 +274,14 @@ def test_the_migration_hashes_refresh_tokens_stored_in_clear_and_leaves_hashes_a
         older["jti"]: hash_token(str(older)),
     }
     assert refresh(issued).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("subject", "queries"),
+    [("0", 0), ("-5", 0), (str(2**31), 0), ("abc", 0), (None, 0), (str(2**31 - 1), 1), ("7", 1)],
+)
+def test_a_subject_outside_the_id_range_is_refused_without_a_query(subject, queries, db, django_assert_num_queries):
+    from accounts.selectors import user_by_id
+
+    with django_assert_num_queries(queries):
+        assert user_by_id(subject) is None

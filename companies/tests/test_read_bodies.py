@@ -105,3 +105,30 @@ def test_the_company_list_runs_two_queries_however_many(auth_client, send, compa
         response = auth_client.get("/api/v1/companies")
 
     assert [c["companyName"] for c in response.json()] == [f"Company {n}" for n in range(companies)]
+
+
+def test_members_come_in_joining_order_without_the_soft_deleted(company, add_member, user):
+    cid = company["companyId"]
+    later = add_member(cid, "later@example.com")
+    earlier = add_member(cid, "earlier@example.com")
+    deleted = add_member(cid, "deleted@example.com")
+    UserCompany.objects.filter(pk=earlier.pk).update(joined_date=timezone.now() - timedelta(days=400))
+    UserCompany.objects.filter(pk=later.pk).update(joined_date=timezone.now() + timedelta(days=1))
+    UserCompany.objects.filter(pk=deleted.pk).update(is_deleted=True)
+
+    emails = [member["email"] for member in selectors.members_body(company_id=cid)]
+
+    assert emails == ["earlier@example.com", user.email, "later@example.com"]
+
+
+def test_invitations_come_newest_first_without_the_soft_deleted(company, send, auth_client):
+    cid = company["companyId"]
+    for email in ("first@example.com", "second@example.com", "deleted@example.com"):
+        send(auth_client, "post", f"companies/{cid}/invitations", {"email": email, "role": "company_user"})
+    first, second, deleted = UserInvitation.objects.order_by("pk")
+    UserInvitation.objects.filter(pk=first.pk).update(invited_at=timezone.now() + timedelta(minutes=5))
+    UserInvitation.objects.filter(pk=deleted.pk).update(is_deleted=True)
+
+    emails = [invitation["invitedEmail"] for invitation in selectors.invitations_body(company_id=cid)]
+
+    assert emails == ["first@example.com", "second@example.com"]

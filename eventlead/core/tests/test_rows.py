@@ -78,8 +78,8 @@ class Dated(serializers.Serializer):
     ],
 )
 @pytest.mark.parametrize("zone", ["UTC", "Australia/Sydney"])
-def test_datetimes_and_json_read_as_drf_and_the_renderer_write_them(value, zone, settings):
-    settings.TIME_ZONE = zone
+def test_datetimes_and_json_read_as_drf_and_the_renderer_write_them(value, zone):
+    # The request's time zone (activated), not the process's (TIME_ZONE stays UTC).
     nested = {"api_key_name": "x", "list_of": [{"inner_key": 1}]}
     row_format = RowFormat(Dated)
 
@@ -97,3 +97,31 @@ def test_rows_pass_through_the_renderer_as_they_are():
 
     assert type(rows[0]) is CamelCaseRow
     assert camelize(rows) == rows and camelize(rows)[0] is rows[0]
+
+
+class Styled(serializers.Serializer):
+    plain = serializers.DateTimeField()
+    in_tokyo = serializers.DateTimeField(default_timezone=ZoneInfo("Asia/Tokyo"))
+    year_only = serializers.DateTimeField(format="%Y")
+
+
+def test_a_datetime_field_with_its_own_zone_or_format_is_written_by_drf():
+    when = datetime(2026, 12, 31, 20, 0, tzinfo=UTC)
+
+    with timezone.override("Australia/Sydney"):
+        ours = RowFormat(Styled).render([when, when, when])
+
+    assert ours == {"plain": "2027-01-01T07:00:00+11:00", "inTokyo": "2027-01-01T05:00:00+09:00", "yearOnly": "2027"}
+
+
+def test_a_datetime_past_the_calendar_in_the_current_zone_fails_as_drf_fails():
+    from rest_framework.exceptions import ValidationError
+
+    near_the_end = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+
+    with timezone.override("Australia/Sydney"), pytest.raises(ValidationError) as ours:
+        RowFormat(Styled).render([near_the_end, None, None])
+    with timezone.override("Australia/Sydney"), pytest.raises(ValidationError) as theirs:
+        serializers.DateTimeField().to_representation(near_the_end)
+
+    assert ours.value.detail == theirs.value.detail

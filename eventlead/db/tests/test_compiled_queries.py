@@ -143,3 +143,20 @@ def test_forgetting_compiled_statements_compiles_them_again(make_user, monkeypat
     found = BY_EMAIL.first(email="ana@example.com")
 
     assert found.email == "ana@example.com" and len(compiled) == 2
+
+
+def test_instances_of_a_queryset_with_deferred_columns_load_them_when_read(make_user, django_assert_num_queries):
+    make_user("ana@example.com", phone="+61 2 5550 1234")
+    query = CompiledQuery(
+        lambda email, first: User.objects.filter(email=email, first_name=first).select_related(None).only("email"),
+        email=str,
+        first=str,
+    )
+
+    with django_assert_num_queries(2):
+        found = query.first(email="ana@example.com", first="Mia")
+        phone = found.phone  # deferred: read when first used
+
+    assert (found.email, phone) == ("ana@example.com", "+61 2 5550 1234")
+    assert found.get_deferred_fields() >= {"first_name"}
+    assert repr(query) == f"<CompiledQuery {query.build.__qualname__}(email, first)>"
