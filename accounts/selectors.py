@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
@@ -14,17 +15,13 @@ from reference.models import ReferenceModel, UserCompanyStatus
 if TYPE_CHECKING:
     from .models import User
 
-_DATETIME = DateTimeField()
+_DATETIME = DateTimeField()  # DRF's writing of a datetime; None stays None
 
 
 def _memberships(user_id: int) -> QuerySet[UserCompany]:
-    return (
-        UserCompany.objects.filter(
-            user_id=user_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE, company__is_deleted=False
-        )
-        .select_related("company", "role")
-        .order_by("company__company_name")
-    )
+    return UserCompany.objects.filter(
+        user_id=user_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE, company__is_deleted=False
+    ).order_by("company__company_name")
 
 
 # Only what the profile shows (id, display name, role): these rows are wide.
@@ -92,5 +89,7 @@ def user_profile(*, user: User) -> dict[str, Any]:
     }
 
 
-def _datetime(value: Any) -> str | None:
-    return None if value is None else _DATETIME.to_representation(value)
+def _datetime(value: datetime | None) -> str | None:
+    # DRF's DateTimeField writes None as None; django-stubs type its argument as a datetime.
+    written: str | None = _DATETIME.to_representation(value)  # type: ignore[arg-type]
+    return written

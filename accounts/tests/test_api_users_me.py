@@ -105,10 +105,11 @@ def test_the_hand_built_body_is_the_one_user_output_documents(user):
     assert documented["last_login"].endswith("Z") and documented["phone"] == "+61 2 5550 1234"
 
 
-def test_a_deleted_company_is_not_listed(auth_client, user):
+def test_a_deleted_company_or_membership_is_not_listed(auth_client, user):
     kept = join(user, "Acme Events")
     deleted = join(user, "Gone Events")
     Company.objects.filter(pk=deleted.company_id).update(is_deleted=True)
+    UserCompany.objects.filter(pk=join(user, "Left Events").pk).update(is_deleted=True)
 
     body = auth_client.get("/api/v1/users/me").json()
 

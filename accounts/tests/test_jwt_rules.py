@@ -249,6 +249,7 @@ def test_an_issued_refresh_token_is_recorded_once_by_its_hash_not_in_clear(user)
     assert row.jti == claims(issued)["jti"]
     assert row.token == hash_token(issued) and issued not in row.token
     assert row.expires_at.timestamp() == claims(issued)["exp"]
+    assert int(row.created_at.timestamp()) == claims(issued)["iat"]
 
 
 def test_the_migration_hashes_refresh_tokens_stored_in_clear_and_leaves_hashes_alone(user):

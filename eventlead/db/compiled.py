@@ -42,18 +42,25 @@ _registry: list[CompiledQuery[Any]] = []
 
 
 @dataclass(frozen=True)
+class _Instances:
+    """How a row becomes a model instance and its ``select_related`` objects (Django's own plan)."""
+
+    model: type[Model]
+    init_list: list[str]
+    start: int
+    end: int
+    related_populators: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class _Compiled:
     sql: str
-    # For each SQL parameter: ("argument", name) or ("constant", value).
-    parameters: tuple[tuple[str, object], ...]
-    # Columns beyond the selected ones (an ORDER BY term some engines need selected) are cut off.
-    width: int | None
+    # For each SQL parameter: the argument it takes (its name), or a constant of the query.
+    parameters: tuple[tuple[bool, object], ...]
+    # Only the selected columns are kept (some engines need an ORDER BY term selected too).
+    width: int
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
-    model: type[Model] | None
-    init_list: tuple[str, ...]
-    fields_start: int
-    fields_end: int
-    related_populators: tuple[Any, ...]
+    instances: _Instances | None
 
 
 class CompiledQuery(Generic[M]):
@@ -84,14 +91,13 @@ class CompiledQuery(Generic[M]):
         """Model instances, with their ``select_related`` objects, as the queryset would give them."""
         connection = connections[DEFAULT_DB_ALIAS]
         compiled = self._compiled(connection)
-        if compiled.model is None:
+        plan = compiled.instances
+        if plan is None:
             raise ImproperlyConfigured(f"{self!r} selects values; use rows().")
         found: list[M] = []
         for row in self._execute(connection, compiled, arguments):
-            instance: M = compiled.model.from_db(  # type: ignore[assignment]  # the model build() queries
-                connection.alias, list(compiled.init_list), row[compiled.fields_start : compiled.fields_end]
-            )
-            for populator in compiled.related_populators:
+            instance: M = plan.model.from_db(connection.alias, plan.init_list, row[plan.start : plan.end])  # type: ignore[assignment]  # the model build() queries
+            for populator in plan.related_populators:
                 populator.populate(row, instance)
             found.append(instance)
         return found
@@ -104,7 +110,7 @@ class CompiledQuery(Generic[M]):
         """The rows of a ``values_list`` queryset, converted as the ORM converts them."""
         connection = connections[DEFAULT_DB_ALIAS]
         compiled = self._compiled(connection)
-        if compiled.model is not None:
+        if compiled.instances is not None:
             raise ImproperlyConfigured(f"{self!r} selects instances; use instances().")
         return list(self._execute(connection, compiled, arguments))
 
@@ -126,13 +132,11 @@ class CompiledQuery(Generic[M]):
     ) -> Iterator[list[Any]]:
         if arguments.keys() != self.arguments.keys():
             raise TypeError(f"{self!r} takes {sorted(self.arguments)}, not {sorted(arguments)}")
-        parameters = [arguments[str(value)] if kind == "argument" else value for kind, value in compiled.parameters]
+        parameters = [arguments[str(value)] if is_argument else value for is_argument, value in compiled.parameters]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, parameters)  # type: ignore[arg-type]  # the ORM's own parameters
             fetched = cursor.fetchall()
-        if compiled.width is not None:
-            fetched = [row[: compiled.width] for row in fetched]
-        for row in map(list, fetched):
+        for row in (list(row[: compiled.width]) for row in fetched):
             for position, converters, expression in compiled.converters:
                 value = row[position]
                 for converter in converters:
@@ -152,10 +156,10 @@ class CompiledQuery(Generic[M]):
         sql, sql_parameters = compiler.as_sql()
         by_value = {value: name for name, value in stand_ins.items()}
         parameters = tuple(
-            ("argument", by_value[value]) if _hashable(value) and value in by_value else ("constant", value)
+            (True, by_value[value]) if type(value) in _STAND_INS and value in by_value else (False, value)
             for value in sql_parameters
         )
-        used = [value for kind, value in parameters if kind == "argument"]
+        used = [value for is_argument, value in parameters if is_argument]
         if sorted(used) != sorted(self.arguments):
             raise ImproperlyConfigured(
                 f"{self!r}: each argument must appear once as a plain SQL parameter; found {used}"
@@ -165,32 +169,23 @@ class CompiledQuery(Generic[M]):
             (position, tuple(functions), expression)
             for position, (functions, expression) in compiler.get_converters(expressions).items()
         )
-        width = compiler.col_count if compiler.has_extra_select else None
+        return _Compiled(sql, parameters, len(expressions), converters, self._instances(compiler, connection))
+
+    def _instances(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> _Instances | None:
+        """Django's plan for building instances from the rows; None for a values query."""
         if compiler.query.values_select or compiler.klass_info is None:
-            return _Compiled(sql, parameters, width, converters, None, (), 0, 0, ())
+            return None
         if compiler.annotation_col_map:
             raise ImproperlyConfigured(f"{self!r}: annotations on model instances are not supported")
         klass_info = compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        return _Compiled(
-            sql,
-            parameters,
-            width,
-            converters,
+        return _Instances(
             klass_info["model"],
-            tuple(column[0].target.attname for column in compiler.select[start:end]),
+            [column[0].target.attname for column in compiler.select[start:end]],
             start,
             end,
             tuple(get_related_populators(klass_info, compiler.select, connection.alias)),
         )
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def compiled_queries() -> list[CompiledQuery[Any]]:

@@ -33,6 +33,7 @@ def test_instances_are_the_querysets_with_their_related_objects(make_user, djang
     }
     assert (status, role) == (expected.status.code, expected.user_role.code)
     assert found._state.db == "default" and not found._state.adding
+    assert found.get_deferred_fields() == set()  # every column came from the one row
 
 
 def test_no_row_is_none(db):
@@ -160,3 +161,12 @@ def test_instances_of_a_queryset_with_deferred_columns_load_them_when_read(make_
     assert (found.email, phone) == ("ana@example.com", "+61 2 5550 1234")
     assert found.get_deferred_fields() >= {"first_name"}
     assert repr(query) == f"<CompiledQuery {query.build.__qualname__}(email, first)>"
+
+
+def test_annotations_on_instances_are_refused_by_name(db):
+    from django.db.models import Value
+
+    annotated = CompiledQuery(lambda email: User.objects.filter(email=email).annotate(x=Value(1)), email=str)
+
+    with pytest.raises(ImproperlyConfigured, match="annotations on model instances are not supported"):
+        annotated.first(email="x")
