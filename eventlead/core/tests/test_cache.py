@@ -107,3 +107,25 @@ def test_outside_a_transaction_a_set_is_one_upsert(monkeypatch):
     assert "ON CONFLICT" in queries[0]["sql"]
     assert cache.get_many(["k", "new"]) == {"k": "second", "new": {"n": 1}}
     assert not connection.in_atomic_block
+
+
+@pytest.mark.parametrize("transactional", [False, True])
+def test_a_value_expires_when_its_timeout_says(transactional, request, monkeypatch):
+    if transactional:
+        request.getfixturevalue("transactional_db")  # outside a transaction: the upsert
+    monkeypatch.setattr(DatabaseCache, "_expired_deleted_at", float("inf"))
+    before = timezone.now().replace(microsecond=0)
+    cache.set("timed", 1, 90)
+    cache.set("forever", 1, None)
+
+    expires = {key.split(":")[-1]: aware(value) for key, value in rows().items()}
+
+    assert before + timedelta(seconds=89) <= expires["timed"] <= before + timedelta(seconds=92)
+    assert expires["forever"].year == 9999
+
+
+def aware(value):
+    """A stored expiry as an aware datetime (SQLite hands it back naive, in UTC)."""
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if timezone.is_naive(value) else value
