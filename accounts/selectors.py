@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from rest_framework.fields import DateTimeField
 
+from companies.access import active_memberships
 from companies.models import Company, UserCompany
 from eventlead.db.compiled import CompiledQuery
-from reference.models import ReferenceModel, UserCompanyStatus
+from reference.models import ReferenceModel
 
 if TYPE_CHECKING:
     from .models import User
@@ -19,9 +20,7 @@ _DATETIME = DateTimeField()  # DRF's writing of a datetime; None stays None
 
 
 def _memberships(user_id: int) -> QuerySet[UserCompany]:
-    return UserCompany.objects.filter(
-        user_id=user_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE, company__is_deleted=False
-    ).order_by("company__company_name")
+    return active_memberships(user_id).order_by("company__company_name")
 
 
 # Only what the profile shows (id, display name, role): these rows are wide.

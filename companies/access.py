@@ -4,6 +4,8 @@ Anything of a company the caller is not an active member of answers 404, never 4
 the existence of other tenants' rows does not leak.
 """
 
+from django.db.models import QuerySet
+
 from eventlead.core.exceptions import NotFound, PermissionDeniedError
 from eventlead.db.compiled import CompiledQuery
 from reference.models import UserCompanyRole, UserCompanyStatus
@@ -13,14 +15,18 @@ from .models import UserCompany
 MESSAGE_ADMINS_ONLY = "Only a company admin can do this."
 
 
-def _active_membership(user_id: int, company_id: int):
+def active_memberships(user_id: int) -> QuerySet[UserCompany]:
+    """The user's memberships that let them see their company: active, of a live company."""
     return UserCompany.objects.filter(
         user_id=user_id,
-        company_id=company_id,
         company__is_deleted=False,
         is_deleted=False,
         status__code=UserCompanyStatus.ACTIVE,
     )
+
+
+def _active_membership(user_id: int, company_id: int) -> QuerySet[UserCompany]:
+    return active_memberships(user_id).filter(company_id=company_id)
 
 
 # Every company route reads one of these first: compiled once, not per request.

@@ -6,8 +6,7 @@ its output serializer shows, written by ``RowFormat`` as that serializer writes 
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
@@ -15,9 +14,9 @@ from eventlead.core.exceptions import NotFound
 from eventlead.core.renderers import CamelCaseRow
 from eventlead.core.rows import RowFormat
 from eventlead.db.compiled import CompiledQuery
-from reference.models import UserCompanyStatus
 
 from . import serializers as s
+from .access import active_memberships
 from .invitations import effective_status_of
 from .models import Company, UserCompany, UserInvitation
 
@@ -25,41 +24,24 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def _display_name(*columns: Any) -> str:
-    return Company.display_name_of(*columns)
-
-
-def _invitation_status(code: str, expires_at: datetime) -> str:
-    return effective_status_of(code, expires_at)
-
-
 COMPANY = RowFormat(
     s.CompanyOutput,
     computed={
-        "display_name": ([f"company__{column}" for column in Company.DISPLAY_NAME_COLUMNS], _display_name),
+        "display_name": ([f"company__{column}" for column in Company.DISPLAY_NAME_COLUMNS], Company.display_name_of),
         "role": (["role__code"], str),
     },
     prefix="company__",
 )
 MEMBER = RowFormat(s.MemberOutput)
-INVITATION = RowFormat(s.InvitationOutput, computed={"status": (["status__code", "expires_at"], _invitation_status)})
-
-
-def _active_memberships(user_id: int) -> QuerySet[UserCompany]:
-    """A user's memberships that let them see their company (``access.membership_get``'s rule)."""
-    return UserCompany.objects.filter(
-        user_id=user_id, is_deleted=False, status__code=UserCompanyStatus.ACTIVE, company__is_deleted=False
-    )
+INVITATION = RowFormat(s.InvitationOutput, computed={"status": (["status__code", "expires_at"], effective_status_of)})
 
 
 COMPANIES_OF_USER = CompiledQuery(
-    lambda user_id: _active_memberships(user_id).order_by("company__company_name").values_list(*COMPANY.lookups),
+    lambda user_id: active_memberships(user_id).order_by("company__company_name").values_list(*COMPANY.lookups),
     user_id=int,
 )
 COMPANY_OF_MEMBER = CompiledQuery(
-    lambda user_id, company_id: (
-        _active_memberships(user_id).filter(company_id=company_id).values_list(*COMPANY.lookups)
-    ),
+    lambda user_id, company_id: active_memberships(user_id).filter(company_id=company_id).values_list(*COMPANY.lookups),
     user_id=int,
     company_id=int,
 )
