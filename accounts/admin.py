@@ -1,17 +1,27 @@
-"""Back office for users: find, edit, unlock, suspend; never a password or token hash on screen."""
+"""Back office for users: find, edit, unlock, suspend, end sessions; never a password, token hash
+or session key on screen."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Q
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from companies.models import UserCompany
 from eventlead.backoffice.options import (
     HTTPS_URL_FIELDS,
+    LogAdmin,
     NoRelatedEditingMixin,
     ReadOnlyPermissionsMixin,
     editable_fields,
@@ -20,7 +30,8 @@ from eventlead.backoffice.options import (
 from reference.models import UserRole, UserStatus
 
 from . import admin_actions
-from .models import User
+from .models import User, UserSession
+from .sessions import UNKNOWN_DEVICE
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec
@@ -95,6 +106,124 @@ class MembershipInline(ReadOnlyPermissionsMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("company", "role", "status", "joined_via")
 
 
+# Sessions -------------------------------------------------------------------------------------
+
+# A user's page lists this many sessions: the active ones first, then the most recently ended.
+SESSION_PANEL_ROWS = 20
+MESSAGE_SESSION_ENDED = "Ended the session on {device}."
+MESSAGE_SESSION_ALREADY_ENDED = "That session had already ended or expired: nothing was changed."
+MESSAGE_SESSION_NOT_FOUND = "This user has no such session: nothing was changed."
+MESSAGE_SIGNED_OUT_EVERYWHERE = "Signed {email} out of every device."
+
+
+def panel_sessions(user: User) -> list[UserSession]:
+    """``user``'s sessions for their page: active (and expired) ones first, then the most recently
+    ended, each with who ended it. One query, at most ``SESSION_PANEL_ROWS + 1`` rows: the one
+    past the limit tells the page that there are more."""
+    return list(
+        UserSession.objects.filter(user=user)
+        .select_related("updated_by")
+        .order_by(F("ended_at").desc(nulls_first=True), "-created_date", "-id")[: SESSION_PANEL_ROWS + 1]
+    )
+
+
+def session_state(session: UserSession, now) -> str:
+    if session.ended_at is not None:
+        return "Ended"
+    return "Active" if session.is_active_at(now) else "Expired"
+
+
+class SessionRow(NamedTuple):
+    """One line of a user's sessions panel; identified by its row id, never by its key."""
+
+    session: UserSession
+    state: str
+    end_url: str
+
+
+@dataclass(frozen=True)
+class SessionsPanel:
+    """What ``admin/accounts/user/change_form.html`` shows under the user's memberships."""
+
+    rows: list[SessionRow]
+    more_url: str  # all of the user's sessions, when there are more than the panel shows
+    can_end: bool
+    end_all_url: str
+
+
+class SessionStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("active", "Active"), ("expired", "Expired"), ("ended", "Ended"))
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        states = {
+            "active": Q(ended_at__isnull=True, expires_at__gt=now),
+            "expired": Q(ended_at__isnull=True, expires_at__lte=now),
+            "ended": Q(ended_at__isnull=False),
+        }
+        return queryset.filter(states[self.value()]) if self.value() in states else queryset
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(LogAdmin):
+    """Every sign-in on every device, read-only; sessions are ended from their user's page.
+
+    Never the session key: the user's tokens carry it.
+    """
+
+    request_id_field = None
+    email_search_fields = ("user__email",)
+    search_fields = ("user__email",)
+    search_help_text = "The user's email address"
+    list_display = (
+        "device",
+        "user",
+        "ip_address",
+        "created_date",
+        "last_seen_at",
+        "expires_at",
+        "state",
+        "ended_at",
+        "end_reason",
+        "ended_by",
+    )
+    list_filter = (SessionStateFilter, "end_reason")
+    fields = (
+        "user",
+        "device",
+        "user_agent",
+        "ip_address",
+        "authenticated_at",
+        "created_date",
+        "last_seen_at",
+        "expires_at",
+        "state",
+        "ended_at",
+        "end_reason",
+        "ended_by",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "updated_by")
+
+    @admin.display(description="Device", ordering="device_label")
+    def device(self, session):
+        return session.device_label or UNKNOWN_DEVICE
+
+    @admin.display(description="State")
+    def state(self, session):
+        return session_state(session, timezone.now())
+
+    @admin.display(description="Ended by")
+    def ended_by(self, session):
+        return session.updated_by if session.ended_at and session.updated_by else "—"
+
+
 class UserAdminForm(forms.ModelForm):
     """Refuses what would lock the acting admin out (checked again by the service)."""
 
@@ -154,6 +283,25 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         admin_actions.user_admin_update(user=obj, actor=request.user, fields=form.changed_data)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context["sessions_panel"] = self._sessions_panel(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _sessions_panel(self, request, user):
+        now, sessions, user_id = timezone.now(), panel_sessions(user), quote(user.pk)
+        site = self.admin_site.name
+        sessions_list = reverse(f"{site}:accounts_usersession_changelist", current_app=site)
+        return SessionsPanel(
+            rows=[
+                SessionRow(session, session_state(session, now), self._url("session_end", user_id, session.pk))
+                for session in sessions[:SESSION_PANEL_ROWS]
+            ],
+            more_url=f"{sessions_list}?user__id__exact={user.pk}" if len(sessions) > SESSION_PANEL_ROWS else "",
+            can_end=self.has_change_permission(request, user),
+            end_all_url=self._url("sessions_end_all", user_id),
+        )
+
     @admin.display(description="Name", ordering="last_name")
     def full_name(self, user):
         return user.full_name
@@ -168,6 +316,66 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
         if device is None:
             return "Not enrolled (enrols at the next back-office sign-in)"
         return f"Enrolled, last used {device.last_used_at:%Y-%m-%d %H:%M}" if device.last_used_at else "Enrolled"
+
+    # Ending sessions from the user's page (POST only: the page's buttons) ---------------------
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/sessions/<int:session_id>/end/",
+                self.admin_site.admin_view(self.session_end_view),
+                name=f"{name}_session_end",
+            ),
+            path(
+                "<path:object_id>/sessions/end-all/",
+                self.admin_site.admin_view(self.sessions_end_all_view),
+                name=f"{name}_sessions_end_all",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _url(self, name, *args):
+        opts = self.opts
+        return reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}",
+            args=args,
+            current_app=self.admin_site.name,
+        )
+
+    def _user_to_change(self, request, object_id):
+        """The user of ``object_id`` if the admin may change them (403 otherwise); None if unknown."""
+        user = self.get_object(request, unquote(object_id))
+        if user is not None and not self.has_change_permission(request, user):
+            raise PermissionDenied
+        return user
+
+    @method_decorator(require_POST)
+    def session_end_view(self, request, object_id, session_id):
+        """End one of the user's sessions, then back to their page."""
+        user = self._user_to_change(request, object_id)
+        if user is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        session = user.sessions.filter(pk=session_id).first()
+        if session is None:
+            self.message_user(request, MESSAGE_SESSION_NOT_FOUND, messages.WARNING)
+        elif session.is_active_at(timezone.now()) and admin_actions.user_session_end(
+            session=session, actor=request.user
+        ):
+            self.message_user(request, MESSAGE_SESSION_ENDED.format(device=session.device_label or UNKNOWN_DEVICE))
+        else:
+            self.message_user(request, MESSAGE_SESSION_ALREADY_ENDED, messages.WARNING)
+        return HttpResponseRedirect(self._url("change", quote(user.pk)))
+
+    @method_decorator(require_POST)
+    def sessions_end_all_view(self, request, object_id):
+        """Sign the user out of every device (as the list's action does), then back to their page."""
+        user = self._user_to_change(request, object_id)
+        if user is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        admin_actions.user_sign_out_everywhere(user=user, actor=request.user)
+        self.message_user(request, MESSAGE_SIGNED_OUT_EVERYWHERE.format(email=user.email))
+        return HttpResponseRedirect(self._url("change", quote(user.pk)))
 
     # Actions ----------------------------------------------------------------------------------
 

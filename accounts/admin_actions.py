@@ -1,4 +1,4 @@
-"""What the back office does to users: edit, unlock, suspend, reactivate, sign out everywhere.
+"""What the back office does to users: edit, unlock, suspend, reactivate, end sessions.
 
 Each change is one transaction with its ``audit.User`` snapshot, and a role change also
 writes ``audit.Role`` (scope system).
@@ -17,8 +17,9 @@ from logging_app.services import auth_event_record
 from reference.models import UserRole, UserStatus
 from reference.selectors import reference_id
 
-from .models import User
+from .models import SessionEndReason, User, UserSession
 from .services import email_verification_resend, session_logout_all, tokens_revoke_all
+from .sessions import session_end
 
 MESSAGE_OWN_ROLE = "You cannot take the system_admin role away from yourself; ask another admin."
 MESSAGE_OWN_STATUS = "You cannot suspend or deactivate your own account."
@@ -63,7 +64,7 @@ def user_admin_update(*, user: User, actor: User, fields: list[str]) -> User:
             reason=REASON_BACK_OFFICE,
         )
     if user.status_id != stored.status_id and user.status_id != reference_id(UserStatus, UserStatus.ACTIVE):
-        tokens_revoke_all(user=user)
+        tokens_revoke_all(user=user, reason=_end_reason(user.status.code), actor=actor)
     return user
 
 
@@ -93,6 +94,14 @@ def user_unlock(*, user: User, actor: User) -> bool:
     return True
 
 
+def _end_reason(status_code: str) -> str:
+    """Why a status set in the back office ends the user's sessions."""
+    return {
+        UserStatus.SUSPENDED: SessionEndReason.ACCOUNT_SUSPENDED,
+        UserStatus.LOCKED: SessionEndReason.ACCOUNT_LOCKED,
+    }.get(status_code, SessionEndReason.ADMIN)
+
+
 def _status_change(user: User, actor: User, *, to: str, allowed_from: tuple[str, ...]) -> bool:
     row, before = _locked_copy(user)
     if row.status.code not in allowed_from:
@@ -116,7 +125,7 @@ def user_suspend(*, user: User, actor: User) -> bool:
         user, actor, to=UserStatus.SUSPENDED, allowed_from=(UserStatus.ACTIVE, UserStatus.LOCKED)
     )
     if suspended:
-        tokens_revoke_all(user=user)
+        tokens_revoke_all(user=user, reason=SessionEndReason.ACCOUNT_SUSPENDED, actor=actor)
         invitations_sent_cancel(inviter_id=user.pk, actor=actor, reason=REASON_INVITER_SUSPENDED)
     return suspended
 
@@ -130,13 +139,19 @@ def user_reactivate(*, user: User, actor: User) -> bool:
 @transaction.atomic
 def user_sign_out_everywhere(*, user: User, actor: User) -> None:
     """End every session of ``user`` on every device (all their tokens stop working)."""
-    session_logout_all(user=user)
+    session_logout_all(user=user, actor=actor, reason=SessionEndReason.ADMIN)
     activity_record(
         action="user_signed_out_everywhere",
         entity=user,
         actor=actor,
         description="Signed out of every device from the back office",
     )
+
+
+@transaction.atomic
+def user_session_end(*, session: UserSession, actor: User) -> bool:
+    """End one session of a user from the back office; False if it had ended already."""
+    return session_end(session, reason=SessionEndReason.ADMIN, actor=actor)
 
 
 def user_verification_resend(*, user: User) -> bool:

@@ -1,5 +1,7 @@
 """The accounts API: each view parses input, calls a service, serializes the result."""
 
+from functools import partial
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -7,15 +9,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from eventlead.core.apis import validated_input
+from eventlead.core.pagination import PAGE_PARAMETERS, newest_first_page
 
 from . import serializers as s
 from . import services
-from .selectors import user_profile
+from .permissions import PasswordNotExpired, RecentAuthentication
+from .selectors import session_row, user_profile, user_sessions
 from .throttles import EmailRateThrottle, RefreshTokenRateThrottle, SettingRateThrottle, TokenRateThrottle
 
 MESSAGE_EMAIL_SENT = "If the address can be used, an email with the next step is on its way."
 # S105 reads "PASSWORD" in a name as a secret; these are messages.
 MESSAGE_PASSWORD_RESET = "Your password has been reset. Sign in with the new one."  # noqa: S105
+MESSAGE_ACCOUNT_SECURED = "Every session has ended. A link to choose a new password is on its way."
 
 
 class PublicApi(APIView):
@@ -147,3 +152,68 @@ class MeApi(APIView):
         changes = validated_input(s.ProfileInput, request, partial=True)
         user = services.user_profile_update(user=request.user, **changes)
         return Response(user_profile(user=user))
+
+
+class SessionsApi(APIView):
+    @extend_schema(parameters=PAGE_PARAMETERS, responses={200: s.SessionPageOutput})
+    def get(self, request):
+        """The caller's active sessions, newest first: one per sign-in on one device."""
+        current = request.user.current_session
+        page = newest_first_page(
+            user_sessions(user=request.user), request, time_field="created_date", row=partial(session_row, current)
+        )
+        return Response(page.body())
+
+
+class SessionApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: OpenApiResponse(description="not_found: no active session of the caller's.")},
+    )
+    def delete(self, request, session_id):
+        """End one of the caller's sessions: its access and refresh tokens are refused from now on."""
+        services.session_revoke(user=request.user, session_key=session_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionsRevokeOthersApi(APIView):
+    permission_classes = [IsAuthenticated, PasswordNotExpired, RecentAuthentication]
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            401: OpenApiResponse(description="reauthentication_required: sign in again first (auth/reauthenticate)."),
+        },
+    )
+    def post(self, request):
+        """End every session of the caller but this one (step-up: a recent sign-in is needed)."""
+        services.sessions_revoke_others(user=request.user, current=request.user.current_session)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReauthenticateApi(APIView):
+    permission_classes = [IsAuthenticated]  # Allowed with an expired password, like password change.
+    throttle_classes = [SettingRateThrottle]
+    throttle_scope = "reauthenticate"
+
+    @extend_schema(request=s.ReauthenticateInput, responses={200: s.AccessOutput})
+    def post(self, request):
+        """Confirm the password again: a fresh access token whose ``auth_time`` is now.
+
+        A wrong password counts toward the account's lockout.
+        """
+        password = validated_input(s.ReauthenticateInput, request)["password"]
+        access = services.reauthenticate(user=request.user, session=request.user.current_session, password=password)
+        return Response({"access": access})
+
+
+class SecureAccountApi(PublicApi):
+    throttle_classes = [TokenRateThrottle]
+    throttle_scope = "secureAccount"
+
+    @extend_schema(request=s.TokenInput, responses={200: s.AcceptedOutput})
+    def post(self, request):
+        """ "This wasn't me", from a security email: every session ends and a password reset link is sent."""
+        services.account_secure(token=validated_input(s.TokenInput, request)["token"])
+        return Response({"detail": MESSAGE_ACCOUNT_SECURED})

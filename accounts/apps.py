@@ -14,3 +14,5 @@ class AccountsConfig(AppConfig):
         register_email_builder(EmailType.SIGNUP_EXISTING_ACCOUNT, emails.build_signup_existing_account)
         register_email_builder(EmailType.PASSWORD_RESET, emails.build_password_reset)
         register_email_builder(EmailType.ACCOUNT_LOCKED, emails.build_account_locked)
+        for email_type in emails.SECURITY_NOTICES:
+            register_email_builder(email_type, emails.build_security_notice)

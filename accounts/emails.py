@@ -1,12 +1,14 @@
 """The account emails. Links are built on ``FRONTEND_BASE_URL``, never on the request's Host."""
 
+import zoneinfo
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 
 from configuration.settings_store import get_setting
-from logging_app.models import EmailDelivery
+from logging_app.models import EmailDelivery, EmailType
 
 
 def frontend_link(path: str, **query) -> str:
@@ -61,4 +63,50 @@ def build_account_locked(delivery: EmailDelivery) -> EmailMessage:
         f"Hello {delivery.user.first_name},\n\nYour EventLead account was locked for {minutes} minutes "
         "after too many failed sign-in attempts. If that was not you, reset your password:\n\n"
         f"{frontend_link('forgot-password', email=delivery.recipient_email)}\n",
+    )
+
+
+# What each security notice says happened, and what to do if it was not the owner.
+SECURITY_NOTICES = {
+    EmailType.SECURITY_PASSWORD_CHANGED: "Your EventLead password was changed. Every other device was signed out.",
+    EmailType.SECURITY_PASSWORD_RESET: "Your EventLead password was reset with a link sent to this address. "
+    "Every device was signed out.",
+    EmailType.SECURITY_NEW_DEVICE: "Your EventLead account was signed in to from a device or network it has not "
+    "used before.",
+    EmailType.SECURITY_TOKEN_REUSE: "A sign-in token of your EventLead account was used after it had been replaced, "
+    "which can mean someone else holds a copy of it. We signed that device out.",
+}
+UNKNOWN = "unknown"
+
+
+def _local_time(moment: datetime, timezone_name: str) -> str:
+    try:
+        zone = zoneinfo.ZoneInfo(timezone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = moment.astimezone(zone)
+    return f"{local:%d %B %Y, %H:%M} {local.tzname()} ({zone.key})"
+
+
+def build_security_notice(delivery: EmailDelivery) -> EmailMessage:
+    """A security notice: what happened, when, from which IP and device, and a "this wasn't me" link.
+
+    The facts are the auth event's the notice was queued with; the link's token is made now.
+    """
+    from .services import secure_account_token_issue
+    from .sessions import device_label
+
+    event, user = delivery.auth_event, delivery.user
+    token = secure_account_token_issue(user=user)
+    when = _local_time(event.created_date, user.timezone_identifier) if event else UNKNOWN
+    device = device_label(event.user_agent) if event else UNKNOWN
+    address = (event.ip_address if event else None) or UNKNOWN
+    return _message(
+        delivery,
+        f"Hello {user.first_name},\n\n{SECURITY_NOTICES[EmailType(delivery.email_type)]}\n\n"
+        f"When: {when}\nDevice: {device}\nIP address: {address}\n\n"
+        "If this was you, there is nothing to do. If it was not, secure your account now: this link "
+        "signs every device out and sends you a link to choose a new password.\n\n"
+        f"{frontend_link('secure-account', token=token)}\n\n"
+        "The link works once.\n",
     )

@@ -1,6 +1,8 @@
 """JWTs that carry the user's token versions and take their lifetimes from AppSetting.
 
-``atv``/``rtv`` are the user's ``AccessTokenVersion``/``RefreshTokenVersion`` when the token
+Every token carries its session's key (``sid``: ``dbo.UserSession``) and ``auth_time``, when
+the session's user last proved who they are (sign-in or re-authentication), kept through
+refreshes. ``atv``/``rtv`` are the user's ``AccessTokenVersion``/``RefreshTokenVersion`` when the token
 was issued; raising either (logout-all, password reset or change) rejects every older token
 at once. Lifetimes are read when each token is issued, so an admin's change applies to the
 next token without a restart.
@@ -25,11 +27,12 @@ from configuration.settings_store import get_setting
 from .tokens import hash_token
 
 if TYPE_CHECKING:
-    from .models import User
+    from .models import User, UserSession
 
 ACCESS_VERSION_CLAIM = "atv"
 REFRESH_VERSION_CLAIM = "rtv"
 SESSION_CLAIM = "sid"
+AUTH_TIME_CLAIM = "auth_time"
 
 
 class VersionedAccessToken(AccessToken):
@@ -60,13 +63,33 @@ class VersionedRefreshToken(RefreshToken):
         same transaction. A look-up first would cost a query and decide nothing."""
 
 
-def issue_token_pair(user: User) -> dict[str, str]:
-    """Issue a refresh token and its access token, recorded for logout and rotation."""
+def issue_token_pair(user: User, session: UserSession | None = None) -> dict[str, str]:
+    """Issue a refresh token and its access token of ``session``, recorded for logout and rotation.
+
+    Without a session, one is opened for the requesting device (a sign-in whose checks the
+    caller made).
+    """
+    if session is None:
+        from .sessions import session_open
+
+        session = session_open(user=user)
     refresh = VersionedRefreshToken.for_user(user)
     refresh[REFRESH_VERSION_CLAIM] = user.refresh_token_version
-    refresh[ACCESS_VERSION_CLAIM] = user.access_token_version
-    refresh[SESSION_CLAIM] = user.session_token
+    _session_claims(refresh, user, session)
     return {"access": str(refresh.access_token), "refresh": refresh_token_record(refresh, user)}
+
+
+def issue_access_token(user: User, session: UserSession) -> str:
+    """An access token of ``session`` alone (re-authentication: its ``auth_time`` is the session's)."""
+    access = VersionedAccessToken.for_user(user)
+    _session_claims(access, user, session)
+    return str(access)
+
+
+def _session_claims(token: VersionedAccessToken | VersionedRefreshToken, user: User, session: UserSession) -> None:
+    token[ACCESS_VERSION_CLAIM] = user.access_token_version
+    token[SESSION_CLAIM] = session.session_key
+    token[AUTH_TIME_CLAIM] = int(session.authenticated_at.timestamp())
 
 
 def refresh_token_record(refresh: VersionedRefreshToken, user: User) -> str:

@@ -1,4 +1,6 @@
-"""``dbo`` accounts: the user (``AUTH_USER_MODEL``) and its one-time tokens."""
+"""``dbo`` accounts: the user (``AUTH_USER_MODEL``), its sessions, known devices and one-time tokens."""
+
+from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -75,11 +77,16 @@ class User(AbstractBaseUser, SoftDeleteModel):
     is_locked = models.BooleanField(default=False, db_column="IsLocked")
     locked_until = models.DateTimeField(null=True, blank=True, db_column="LockedUntil")
     locked_reason = models.CharField(max_length=255, blank=True, default="", db_column="LockedReason")
+    # The key of the user's most recent session (``UserSession.session_key``), empty once every
+    # session is ended. The plan's column, kept; the sessions themselves are ``dbo.UserSession``.
     session_token = models.CharField(max_length=255, blank=True, default="", db_column="SessionToken")
     access_token_version = models.IntegerField(default=1, db_default=1, db_column="AccessTokenVersion")
     refresh_token_version = models.IntegerField(default=1, db_default=1, db_column="RefreshTokenVersion")
 
     objects = UserManager()
+
+    # The session an API request is authenticated by (``VersionedJWTAuthentication``); None elsewhere.
+    current_session: UserSession | None = None
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -199,3 +206,119 @@ class UserPasswordResetToken(OneTimeToken):
     class Meta:
         db_table = "dbo.UserPasswordResetToken"
         constraints = [models.UniqueConstraint(fields=["token_hash"], name="UQ_UserPasswordResetToken_TokenHash")]
+
+
+class SessionEndReason(models.TextChoices):
+    """Why a session ended (``dbo.UserSession.EndReason``)."""
+
+    LOGOUT = "logout"
+    REVOKED = "revoked"  # by its user, from another session
+    LOGOUT_ALL = "logout_all"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason code, not a password
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a reason code, not a password
+    REUSE_DETECTED = "reuse_detected"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_SUSPENDED = "account_suspended"
+    ACCOUNT_DELETED = "account_deleted"
+    ADMIN = "admin"  # ended from the back office
+    ACCOUNT_SECURED = "account_secured"  # "this wasn't me", from a security email
+
+
+class UserSession(models.Model):
+    """One sign-in on one device: every token issued from it carries its key (claim ``sid``).
+
+    A session ends once (``EndedAt``, ``EndReason``); its access and refresh tokens are refused
+    from the next request on. ``LastSeenAt`` moves at most once a minute (``accounts.sessions``).
+    ``AuthenticatedAt`` is when its user last proved who they are (sign-in or re-authentication):
+    the ``auth_time`` of its tokens, which sensitive operations check.
+    """
+
+    EndReason = SessionEndReason
+
+    id = models.BigAutoField(primary_key=True, db_column="UserSessionID")
+    # Random (128 bits), never reused: what tokens and the API call the session.
+    session_key = models.CharField(max_length=64, db_column="SessionKey")
+    # Indexed by IX_UserSession_UserID_CreatedDate, which leads with it.
+    user = models.ForeignKey(User, models.PROTECT, related_name="sessions", db_column="UserID", db_index=False)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_column="IPAddress")
+    user_agent = models.CharField(max_length=500, blank=True, default="", db_column="UserAgent")
+    device_label = models.CharField(max_length=200, blank=True, default="", db_column="DeviceLabel")
+    authenticated_at = models.DateTimeField(db_column="AuthenticatedAt")
+    last_seen_at = models.DateTimeField(db_column="LastSeenAt")
+    expires_at = models.DateTimeField(db_column="ExpiresAt")
+    ended_at = models.DateTimeField(null=True, blank=True, db_column="EndedAt")
+    end_reason = models.CharField(
+        max_length=30, blank=True, default="", choices=SessionEndReason.choices, db_column="EndReason"
+    )
+    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
+    created_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", db_column="CreatedBy")
+    updated_date = models.DateTimeField(auto_now=True, db_column="UpdatedDate")
+    # Who ended it: the user, or the administrator who did.
+    updated_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", db_column="UpdatedBy")
+
+    class Meta:
+        db_table = "dbo.UserSession"
+        ordering = ["-created_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session_key"], name="UQ_UserSession_SessionKey"),
+            models.CheckConstraint(
+                condition=models.Q(end_reason__in=["", *SessionEndReason.values]), name="CK_UserSession_EndReason"
+            ),
+            # Ended exactly when a reason is given.
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True, end_reason="")
+                | models.Q(ended_at__isnull=False) & ~models.Q(end_reason=""),
+                name="CK_UserSession_Ended",
+            ),
+        ]
+        indexes = [
+            # A user's sessions, newest first (the sessions list, ending them all).
+            models.Index(fields=["user", "created_date"], name="IX_UserSession_UserID_CreatedDate"),
+        ]
+
+    def __str__(self):
+        # Never the key: a session row names its user, device and life.
+        state = f"ended {self.ended_at:%Y-%m-%d %H:%M} ({self.end_reason})" if self.ended_at else "active"
+        return f"Session of user {self.user_id} on {self.device_label or 'an unknown device'}, {state}"
+
+    def is_active_at(self, now) -> bool:
+        return self.ended_at is None and self.expires_at > now
+
+
+class UserKnownDevice(models.Model):
+    """A device (its label) and network a user has signed in from: a sign-in from any other
+    pair gets a security email. One row per pair, counted and dated."""
+
+    id = models.BigAutoField(primary_key=True, db_column="UserKnownDeviceID")
+    # Indexed by its unique constraint, which leads with it.
+    user = models.ForeignKey(User, models.PROTECT, related_name="known_devices", db_column="UserID", db_index=False)
+    device_label = models.CharField(max_length=200, db_column="DeviceLabel")
+    # The sign-in address's network: IPv4 /24, IPv6 /48 (an address alone changes too often).
+    ip_network = models.CharField(max_length=50, db_column="IPNetwork")
+    last_seen_at = models.DateTimeField(db_column="LastSeenAt")
+    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
+    created_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", db_column="CreatedBy")
+    updated_date = models.DateTimeField(auto_now=True, db_column="UpdatedDate")
+    updated_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", db_column="UpdatedBy")
+
+    class Meta:
+        db_table = "dbo.UserKnownDevice"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "device_label", "ip_network"], name="UQ_UserKnownDevice_UserID_DeviceLabel_IPNetwork"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.device_label} from {self.ip_network} (user {self.user_id})"
+
+
+class UserSecureAccountToken(OneTimeToken):
+    """The token of a security email's "this wasn't me" link (hash only)."""
+
+    id = models.AutoField(primary_key=True, db_column="UserSecureAccountTokenID")
+    user = models.ForeignKey(User, models.PROTECT, related_name="secure_account_tokens", db_column="UserID")
+
+    class Meta:
+        db_table = "dbo.UserSecureAccountToken"
+        constraints = [models.UniqueConstraint(fields=["token_hash"], name="UQ_UserSecureAccountToken_TokenHash")]

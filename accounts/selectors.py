@@ -14,7 +14,7 @@ from eventlead.db.compiled import CompiledQuery
 from reference.models import ReferenceModel
 
 if TYPE_CHECKING:
-    from .models import User
+    from .models import User, UserSession
 
 _DATETIME = DateTimeField()  # DRF's writing of a datetime; None stays None
 
@@ -56,6 +56,59 @@ def user_by_id(user_id: object) -> User | None:
     except (ValueError, TypeError):
         return None
     return USER_BY_ID.first(user_id=pk) if 0 < pk <= MAX_ID else None
+
+
+def _session(session_key: str, user_id: int) -> QuerySet[UserSession]:
+    from .models import UserSession
+
+    lookups = [f"user__{relation}__{field.name}" for relation in ("status", "user_role") for field in _REFERENCE_EXTRAS]
+    # The session's own user agent is not needed to check it.
+    return (
+        UserSession.objects.select_related("user__status", "user__user_role")
+        .filter(session_key=session_key, user_id=user_id)
+        .defer("user_agent", *lookups)
+        .order_by()
+    )
+
+
+SESSION_BY_KEY = CompiledQuery(_session, session_key=str, user_id=int)
+
+
+def session_for_token(session_key: object, user_id: object) -> UserSession | None:
+    """The session a token names (its ``sid`` and ``sub``), with its user, status and role; None if none.
+
+    The one query of every authenticated request: the session is checked where the user is
+    loaded, in the same statement.
+    """
+    try:
+        pk = int(user_id)  # type: ignore[call-overload]  # a claim: any JSON value
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(session_key, str) or not 0 < pk <= MAX_ID:
+        return None
+    return SESSION_BY_KEY.first(session_key=session_key, user_id=pk)
+
+
+def user_sessions(*, user: User) -> QuerySet[UserSession]:
+    """``user``'s active sessions (not ended, not expired)."""
+    from django.utils import timezone
+
+    from .models import UserSession
+
+    return UserSession.objects.filter(user=user, ended_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def session_row(current: UserSession | None, session: UserSession) -> dict[str, Any]:
+    """One session as GET /auth/sessions shows it (``serializers.SessionOutput``)."""
+    return {
+        "session_id": session.session_key,
+        "current": current is not None and session.pk == current.pk,
+        "created_at": _datetime(session.created_date),
+        "last_seen_at": _datetime(session.last_seen_at),
+        "ip_address": session.ip_address,
+        "user_agent": session.user_agent,
+        "device": session.device_label,
+    }
 
 
 def user_memberships(*, user: User) -> QuerySet[UserCompany]:

@@ -142,3 +142,26 @@ class ProfileInput(serializers.ModelSerializer):
         if value not in zoneinfo.available_timezones():
             raise serializers.ValidationError("Use an IANA time zone such as Australia/Sydney.")
         return value
+
+
+class SessionOutput(serializers.Serializer):
+    session_id = serializers.CharField(help_text="Opaque; the `sid` claim of the session's tokens.")
+    current = serializers.BooleanField(help_text="Whether this request comes from this session.")
+    created_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField(help_text="Moves at most once a minute.")
+    ip_address = serializers.IPAddressField(allow_null=True)
+    user_agent = serializers.CharField()
+    device = serializers.CharField(help_text='A readable device name, e.g. "Firefox on Windows".')
+
+
+class SessionPageOutput(serializers.Serializer):
+    results = SessionOutput(many=True)
+    next = serializers.CharField(allow_null=True, help_text="The cursor of the next page; null on the last.")
+
+
+class ReauthenticateInput(serializers.Serializer):
+    password = password_field()
+
+
+class AccessOutput(serializers.Serializer):
+    access = serializers.CharField()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import TypeVar, cast
 
@@ -20,18 +19,35 @@ from configuration.settings_store import get_setting
 from eventlead.core.exceptions import (
     EmailNotVerified,
     InvalidCredentials,
+    NotFound,
     TokenExpired,
     TokenInvalid,
     ValidationFailed,
 )
-from logging_app.models import AuthEventType, EmailType
+from logging_app.models import AuthEvent, AuthEventType, EmailType
 from logging_app.services import auth_event_record, email_queue
 from reference.models import UserRole, UserStatus
 from reference.selectors import reference_id
 
-from .jwt import ACCESS_VERSION_CLAIM, REFRESH_VERSION_CLAIM, VersionedRefreshToken, issue_token_pair
-from .models import User, UserEmailVerificationToken, UserPasswordResetToken, normalize_email
-from .selectors import user_by_id
+from .jwt import (
+    ACCESS_VERSION_CLAIM,
+    REFRESH_VERSION_CLAIM,
+    SESSION_CLAIM,
+    VersionedRefreshToken,
+    issue_access_token,
+    issue_token_pair,
+)
+from .models import (
+    SessionEndReason,
+    User,
+    UserEmailVerificationToken,
+    UserPasswordResetToken,
+    UserSecureAccountToken,
+    UserSession,
+    normalize_email,
+)
+from .selectors import session_for_token
+from .sessions import device_remember, session_end, session_extend, session_open, sessions_end_all
 from .tokens import hash_token, new_token
 
 # S105 reads "PASSWORD" in a name as a secret; this is a message.
@@ -45,11 +61,21 @@ SUBJECT_VERIFY = "Verify your EventLead email address"
 SUBJECT_EXISTING = "Someone tried to sign up with your email address"
 SUBJECT_RESET = "Reset your EventLead password"
 SUBJECT_LOCKED = "Your EventLead account has been locked"
+SUBJECT_PASSWORD_CHANGED = "Your EventLead password was changed"  # noqa: S105 - a subject
+SUBJECT_PASSWORD_RESET = "Your EventLead password was reset"  # noqa: S105 - a subject
+SUBJECT_NEW_DEVICE = "A new sign-in to your EventLead account"
+SUBJECT_TOKEN_REUSE = "We signed a device out of your EventLead account"  # noqa: S105 - a subject
+# How long a security email's "this wasn't me" link works.
+SECURE_ACCOUNT_LINK_LIFETIME = timedelta(days=7)
 
 
 class RefreshTokenInvalid(TokenInvalid):
     status_code = 401
     message = "This refresh token is not valid."
+
+
+class RefreshTokenReused(RefreshTokenInvalid):
+    """A refresh token that was already rotated came back: someone else may hold the session."""
 
 
 def _now(now: datetime | None) -> datetime:
@@ -129,7 +155,7 @@ def user_signup(*, email: str, password: str, first_name: str, last_name: str) -
 
 
 # The one-time token models; OneTimeToken itself is abstract (no manager, no ``user``).
-OneTimeTokenT = TypeVar("OneTimeTokenT", UserEmailVerificationToken, UserPasswordResetToken)
+OneTimeTokenT = TypeVar("OneTimeTokenT", UserEmailVerificationToken, UserPasswordResetToken, UserSecureAccountToken)
 
 
 def _one_time_token_issue(
@@ -266,36 +292,51 @@ def login_failure_register(
         auth_event_record(event_type=AuthEventType.ACCOUNT_LOCKED, user=user, failure_reason="too_many_failures")
         with transaction.atomic():
             if failure_reason == FAILURE_WRONG_CURRENT_PASSWORD:
-                tokens_revoke_all(user=user)
+                tokens_revoke_all(user=user, reason=SessionEndReason.ACCOUNT_LOCKED, actor=None)
             _audit_user_change(user, before, action="account_locked", actor=None)
             email_queue(email_type=EmailType.ACCOUNT_LOCKED, recipient=user.email, subject=SUBJECT_LOCKED, user=user)
 
 
 @transaction.atomic
 def session_start(*, user: User, now: datetime | None = None) -> dict[str, str]:
-    """Record a successful sign-in and issue a token pair."""
+    """Record a successful sign-in, open its session and issue its token pair.
+
+    A sign-in from a device and network this account has not used before sends its owner a
+    security email (not the first sign-in of an account: every device is new then).
+    """
     now = _now(now)
     before = snapshot(user)
-    User.objects.filter(pk=user.pk).update(
-        failed_login_attempts=0, last_login=now, session_token=secrets.token_urlsafe(32)
-    )
-    auth_event_record(event_type=AuthEventType.LOGIN_SUCCESS, user=user)
+    User.objects.filter(pk=user.pk).update(failed_login_attempts=0, last_login=now)
+    session = session_open(user=user, now=now)
+    event = auth_event_record(event_type=AuthEventType.LOGIN_SUCCESS, user=user)
     _audit_user_change(user, before, action="user_logged_in", actor=user)
-    return issue_token_pair(user)
+    if device_remember(user=user, session=session, now=now):
+        security_email_queue(EmailType.SECURITY_NEW_DEVICE, SUBJECT_NEW_DEVICE, user=user, event=event)
+    return issue_token_pair(user, session)
 
 
-def _refresh_token_user(raw: str) -> tuple[VersionedRefreshToken, User]:
+def security_email_queue(email_type: str, subject: str, *, user: User, event: AuthEvent) -> None:
+    """Queue a security email about ``event`` (what, when, from which IP and device)."""
+    email_queue(email_type=email_type, recipient=user.email, subject=subject, user=user, auth_event=event)
+
+
+def _refresh_token_session(raw: str, now: datetime) -> tuple[VersionedRefreshToken, UserSession]:
+    """The refresh token and its active session (with its user); refused if either is not valid."""
     try:
         # simplejwt annotates the encoded token as a Token; it is the str (jazzband/djangorestframework-simplejwt#787).
         refresh = VersionedRefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as error:
         raise RefreshTokenInvalid() from error
-    user = user_by_id(refresh.get("sub"))  # A subject that is not a user id ("abc") finds none.
-    if user is None or not user.is_active or refresh.get(REFRESH_VERSION_CLAIM) != user.refresh_token_version:
+    # A subject that is not a user id ("abc") or another user's session finds none.
+    session = session_for_token(refresh.get(SESSION_CLAIM), refresh.get("sub"))
+    if session is None or not session.is_active_at(now):
+        raise RefreshTokenInvalid()
+    user = session.user
+    if not user.is_active or refresh.get(REFRESH_VERSION_CLAIM) != user.refresh_token_version:
         raise RefreshTokenInvalid()
     if refresh.get(ACCESS_VERSION_CLAIM) != user.access_token_version:
         raise RefreshTokenInvalid()
-    return refresh, user
+    return refresh, session
 
 
 def _retire(refresh: VersionedRefreshToken) -> None:
@@ -322,32 +363,54 @@ def _retire(refresh: VersionedRefreshToken) -> None:
             cursor.execute(sql, [now, str(refresh["jti"])])
             inserted = cursor.rowcount
     except IntegrityError as error:
-        raise RefreshTokenInvalid() from error
+        raise RefreshTokenReused() from error
     if inserted != 1:
         raise RefreshTokenInvalid()
 
 
-@transaction.atomic
-def token_refresh(*, raw_refresh: str) -> dict[str, str]:
-    """Rotate: the presented refresh token dies and a new pair is issued."""
-    refresh, user = _refresh_token_user(raw_refresh)
-    _retire(refresh)
-    auth_event_record(event_type=AuthEventType.TOKEN_REFRESHED, user=user)
-    return issue_token_pair(user)
+def token_refresh(*, raw_refresh: str, now: datetime | None = None) -> dict[str, str]:
+    """Rotate within the session: the presented refresh token dies and a new pair is issued.
+
+    A refresh token used before (rotated already) ends its session, so every token issued
+    after it dies too, and its owner gets a security email; the answer is the same 401. Of
+    concurrent uses of one token, one rotates and the others count as reuse: a client must not
+    refresh with the same token twice at once.
+    """
+    now = _now(now)
+    refresh, session = _refresh_token_session(raw_refresh, now)
+    user = session.user
+    try:
+        with transaction.atomic():
+            _retire(refresh)
+            if not session_extend(session, now):
+                raise RefreshTokenInvalid()  # The session ended since it was read.
+            auth_event_record(event_type=AuthEventType.TOKEN_REFRESHED, user=user)
+            return issue_token_pair(user, session)
+    except RefreshTokenReused:
+        with transaction.atomic():
+            if session_end(session, reason=SessionEndReason.REUSE_DETECTED, actor=None, now=now, event=False):
+                event = auth_event_record(event_type=AuthEventType.TOKEN_REUSE_DETECTED, user=user)
+                security_email_queue(EmailType.SECURITY_TOKEN_REUSE, SUBJECT_TOKEN_REUSE, user=user, event=event)
+        raise
 
 
 @transaction.atomic
-def session_logout(*, user: User, raw_refresh: str) -> None:
-    """End one session: its refresh token stops working; other devices carry on."""
-    refresh, owner = _refresh_token_user(raw_refresh)
-    if owner.pk != user.pk:
+def session_logout(*, user: User, raw_refresh: str, now: datetime | None = None) -> None:
+    """End the session of this refresh token (the caller's own): its tokens stop working, other
+    devices carry on."""
+    now = _now(now)
+    refresh, session = _refresh_token_session(raw_refresh, now)
+    if session.user_id != user.pk:
         raise RefreshTokenInvalid()
     _retire(refresh)
+    session_end(session, reason=SessionEndReason.LOGOUT, actor=user, now=now, event=False)
     auth_event_record(event_type=AuthEventType.LOGOUT, user=user)
 
 
-def tokens_revoke_all(*, user: User) -> None:
-    """Raise both token versions: every token issued before now is refused at once."""
+def tokens_revoke_all(*, user: User, reason: str, actor: User | None) -> None:
+    """End every session of ``user`` and raise both token versions, the fallback: every token
+    issued before now is refused at once."""
+    sessions_end_all(user=user, reason=reason, actor=actor)
     User.objects.filter(pk=user.pk).update(
         access_token_version=F("access_token_version") + 1,
         refresh_token_version=F("refresh_token_version") + 1,
@@ -357,11 +420,75 @@ def tokens_revoke_all(*, user: User) -> None:
 
 
 @transaction.atomic
-def session_logout_all(*, user: User) -> None:
+def session_logout_all(*, user: User, actor: User | None = None, reason: str = SessionEndReason.LOGOUT_ALL) -> None:
+    """Every session of ``user`` ends (by the user, or ``actor`` from the back office)."""
     before = snapshot(user)
-    tokens_revoke_all(user=user)
-    auth_event_record(event_type=AuthEventType.LOGOUT_ALL, user=user)
-    _audit_user_change(user, before, action="logout_all", actor=user)
+    tokens_revoke_all(user=user, reason=reason, actor=actor or user)
+    # An administrator's sign-out names its reason; the user's own is the plain event.
+    auth_event_record(
+        event_type=AuthEventType.LOGOUT_ALL,
+        user=user,
+        failure_reason="" if reason == SessionEndReason.LOGOUT_ALL else reason,
+    )
+    _audit_user_change(user, before, action="logout_all", actor=actor or user)
+
+
+@transaction.atomic
+def session_revoke(*, user: User, session_key: str, now: datetime | None = None) -> None:
+    """End one of the caller's sessions (any device, this one included); another's is not found."""
+    from .sessions import user_session
+
+    session = user_session(user=user, session_key=session_key)
+    if session is None or not session_end(session, reason=SessionEndReason.REVOKED, actor=user, now=now):
+        raise NotFound()
+
+
+@transaction.atomic
+def sessions_revoke_others(*, user: User, current: UserSession, now: datetime | None = None) -> int:
+    """End every session of the caller but the one this request comes from."""
+    ended = sessions_end_all(user=user, reason=SessionEndReason.REVOKED, actor=user, now=now, keep=current)
+    if ended:
+        auth_event_record(event_type=AuthEventType.SESSION_ENDED, user=user, failure_reason="revoked_others")
+    return ended
+
+
+def reauthenticate(*, user: User, session: UserSession, password: str, now: datetime | None = None) -> str:
+    """Check the password again: the session's ``auth_time`` becomes now; return a fresh access token.
+
+    A wrong password counts toward the lockout, as on password change.
+    """
+    now = _now(now)
+    current_password_check(user=user, password=password, now=now, field="password")
+    with transaction.atomic():
+        UserSession.objects.filter(pk=session.pk).update(authenticated_at=now)
+        session.authenticated_at = now
+        auth_event_record(event_type=AuthEventType.REAUTHENTICATED, user=user)
+        return issue_access_token(user, session)
+
+
+def secure_account_token_issue(*, user: User, now: datetime | None = None) -> str:
+    """Issue the token of a "this wasn't me" link. Older links keep working: each email has its own."""
+    now = _now(now)
+    token, token_hash = new_token()
+    UserSecureAccountToken.objects.create(
+        user=user, token_hash=token_hash, expires_at=now + SECURE_ACCOUNT_LINK_LIFETIME, created_date=now
+    )
+    return token
+
+
+@transaction.atomic
+def account_secure(*, token: str, now: datetime | None = None) -> User:
+    """ "This wasn't me": end every session of the account and email its owner a password reset link.
+
+    The link works once; using it uses every other such link of the account too.
+    """
+    now = _now(now)
+    user = _consume(UserSecureAccountToken, token, now).user
+    UserSecureAccountToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    tokens_revoke_all(user=user, reason=SessionEndReason.ACCOUNT_SECURED, actor=user)
+    auth_event_record(event_type=AuthEventType.ACCOUNT_SECURED, user=user)
+    email_queue(email_type=EmailType.PASSWORD_RESET, recipient=user.email, subject=SUBJECT_RESET, user=user)
+    return user
 
 
 # Passwords ------------------------------------------------------------------------------------
@@ -388,8 +515,8 @@ def password_reset_request(*, email: str) -> None:
     email_queue(email_type=EmailType.PASSWORD_RESET, recipient=user.email, subject=SUBJECT_RESET, user=user)
 
 
-def _password_set(user: User, password: str, now: datetime) -> None:
-    """Store a new password, revoke every token and lift any lock."""
+def _password_set(user: User, password: str, now: datetime, *, reason: str) -> None:
+    """Store a new password, end every session, revoke every token and lift any lock."""
     user.set_password(password)
     User.objects.filter(pk=user.pk).update(
         password=user.password,
@@ -400,7 +527,7 @@ def _password_set(user: User, password: str, now: datetime) -> None:
         failed_login_attempts=0,
     )
     UserPasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
-    tokens_revoke_all(user=user)
+    tokens_revoke_all(user=user, reason=reason, actor=user)
 
 
 @transaction.atomic
@@ -410,18 +537,21 @@ def password_reset_confirm(*, token: str, new_password: str, now: datetime | Non
     user = row.user
     before = snapshot(user)
     password_validate(new_password, user=user, field="newPassword")
-    _password_set(user, new_password, now)
+    _password_set(user, new_password, now, reason=SessionEndReason.PASSWORD_RESET)
     # Following the emailed link proves the address, as verification does.
     User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=now)
     User.objects.filter(pk=user.pk, status_id=reference_id(UserStatus, UserStatus.PENDING)).update(
         status_id=reference_id(UserStatus, UserStatus.ACTIVE)
     )
-    auth_event_record(event_type=AuthEventType.PASSWORD_RESET_COMPLETED, user=user)
+    event = auth_event_record(event_type=AuthEventType.PASSWORD_RESET_COMPLETED, user=user)
     _audit_user_change(user, before, action="password_reset", actor=user)
+    security_email_queue(EmailType.SECURITY_PASSWORD_RESET, SUBJECT_PASSWORD_RESET, user=user, event=event)
     return user
 
 
-def current_password_check(*, user: User, password: str, now: datetime | None = None) -> None:
+def current_password_check(
+    *, user: User, password: str, now: datetime | None = None, field: str = "currentPassword"
+) -> None:
     """Refuse a wrong current password, counting it toward the lockout as a failed sign-in.
 
     Whoever holds a signed-in session could otherwise guess the password without limit. Run
@@ -432,16 +562,17 @@ def current_password_check(*, user: User, password: str, now: datetime | None = 
     _expire_lock(user, now)
     if not user.check_password(password):
         login_failure_register(user=user, now=now, failure_reason=FAILURE_WRONG_CURRENT_PASSWORD)
-        raise ValidationFailed(fields={"currentPassword": [MESSAGE_WRONG_CURRENT_PASSWORD]})
+        raise ValidationFailed(fields={field: [MESSAGE_WRONG_CURRENT_PASSWORD]})
 
 
 def _password_change(user: User, new_password: str, now: datetime) -> None:
     """Store a new password whose owner proved the current one, in the caller's transaction."""
     before = snapshot(user)
     password_validate(new_password, user=user, field="newPassword")
-    _password_set(user, new_password, now)
-    auth_event_record(event_type=AuthEventType.PASSWORD_CHANGED, user=user)
+    _password_set(user, new_password, now, reason=SessionEndReason.PASSWORD_CHANGED)
+    event = auth_event_record(event_type=AuthEventType.PASSWORD_CHANGED, user=user)
     _audit_user_change(user, before, action="password_changed", actor=user)
+    security_email_queue(EmailType.SECURITY_PASSWORD_CHANGED, SUBJECT_PASSWORD_CHANGED, user=user, event=event)
 
 
 def user_password_change(*, user: User, current_password: str, new_password: str, now: datetime | None = None) -> None:

@@ -34,8 +34,10 @@ DEFAULT_RATES = {
     "verifyEmail": "10/hour",
     "passwordResetConfirm": "10/hour",
     "tokenRefresh": "10/min",
+    "secureAccount": "10/hour",
     # Per signed-in user.
     "passwordChange": "10/hour",
+    "reauthenticate": "10/hour",
 }
 
 

@@ -13,5 +13,10 @@ urlpatterns = [
     path("auth/password-reset", apis.PasswordResetApi.as_view(), name="auth-password-reset"),
     path("auth/password-reset/confirm", apis.PasswordResetConfirmApi.as_view(), name="auth-password-reset-confirm"),
     path("auth/password-change", apis.PasswordChangeApi.as_view(), name="auth-password-change"),
+    path("auth/sessions", apis.SessionsApi.as_view(), name="auth-sessions"),
+    path("auth/sessions/revoke-others", apis.SessionsRevokeOthersApi.as_view(), name="auth-sessions-revoke-others"),
+    path("auth/sessions/<str:session_id>", apis.SessionApi.as_view(), name="auth-session"),
+    path("auth/reauthenticate", apis.ReauthenticateApi.as_view(), name="auth-reauthenticate"),
+    path("auth/secure-account", apis.SecureAccountApi.as_view(), name="auth-secure-account"),
     path("users/me", apis.MeApi.as_view(), name="users-me"),
 ]

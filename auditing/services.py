@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 # Never copied into a snapshot: hashes of passwords and tokens, and session identifiers.
-SECRET_FIELDS = frozenset({"password", "token_hash", "session_token"})
+SECRET_FIELDS = frozenset({"password", "token_hash", "session_token", "session_key"})
 
 
 def _plain(value: object) -> object:

@@ -34,8 +34,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from accounts.jwt import ACCESS_VERSION_CLAIM
-from accounts.models import User
+from accounts.jwt import ACCESS_VERSION_CLAIM, SESSION_CLAIM
+from accounts.models import User, UserSession
 from companies.access import MESSAGE_ADMINS_ONLY
 from companies.models import Company, UserCompany, UserInvitation
 from eventlead.core.exceptions import NotFound, PermissionDeniedError
@@ -137,6 +137,7 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
 
 
 AUTH_FIELDS = ("pk", "is_deleted", "is_locked", "locked_until", "access_token_version")
+SESSION_FIELDS = ("ended_at", "expires_at")
 PROFILE_FIELDS = (
     "email",
     "first_name",
@@ -152,13 +153,15 @@ PROFILE_FIELDS = (
 
 @cache
 def user_sql(profile: bool) -> str:
-    """The user by id with its status code; with the profile columns for users/me."""
+    """The token's session and its user with the status code; with the profile columns for users/me."""
     fields = AUTH_FIELDS + (PROFILE_FIELDS if profile else ())
     return (
-        f"SELECT {column('s', UserStatus, 'code')}, {columns('u', User, *fields)} "
-        f"FROM {table(User)} u "
+        f"SELECT {column('s', UserStatus, 'code')}, {columns('u', User, *fields)}, "
+        f"{columns('us', UserSession, *SESSION_FIELDS)} "
+        f"FROM {table(UserSession)} us "
+        f"JOIN {table(User)} u ON {column('u', User, 'pk')} = {column('us', UserSession, 'user')} "
         f"JOIN {table(UserStatus)} s ON {column('s', UserStatus, 'pk')} = {column('u', User, 'status')} "
-        f"WHERE {column('u', User, 'pk')} = %s"
+        f"WHERE {column('us', UserSession, 'session_key')} = %s AND {column('us', UserSession, 'user')} = %s"
     )
 
 
@@ -377,23 +380,29 @@ def access_claims(request) -> dict:
 def signed_in_user(request, *, profile: bool = False) -> tuple:
     """The token's user row (status code first), refused as accounts/authentication.py refuses.
 
-    As ``User.is_active``: an active status, not deleted, not locked (or locked until a past
-    time); and the token's ``atv`` must be the user's current AccessTokenVersion.
+    The token's session (``sid``) must be the user's, not ended and not expired; as
+    ``User.is_active``: an active status, not deleted, not locked (or locked until a past time);
+    and the token's ``atv`` must be the user's current AccessTokenVersion.
     """
     claims = access_claims(request)
     try:
         user_id = int(claims.get("sub"))
     except (TypeError, ValueError):
         raise InvalidToken(MESSAGE_TOKEN_REVOKED) from None
-    row = fetch_one(user_sql(profile), [user_id])
+    session_key = claims.get(SESSION_CLAIM)
+    row = fetch_one(user_sql(profile), [session_key, user_id]) if isinstance(session_key, str) else None
     if row is None:
         raise InvalidToken(MESSAGE_TOKEN_REVOKED)
     status, pk, is_deleted, is_locked, locked_until, access_version = row[:6]
-    locked = is_locked and (locked_until is None or aware(locked_until) > timezone.now())
+    ended_at, expires_at = row[-2:]
+    now = timezone.now()
+    if ended_at is not None or aware(expires_at) <= now:
+        raise InvalidToken(MESSAGE_TOKEN_REVOKED)
+    locked = is_locked and (locked_until is None or aware(locked_until) > now)
     if status != UserStatus.ACTIVE or is_deleted or locked or claims.get(ACCESS_VERSION_CLAIM) != access_version:
         raise InvalidToken(MESSAGE_TOKEN_REVOKED)
     request.user = SignedInUser(pk)
-    return row
+    return row[:-2]
 
 
 def membership_role(user_id: int, company_id: int) -> str:

@@ -70,6 +70,10 @@ class AuthEventType(models.TextChoices):
     PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105
     PASSWORD_RESET_COMPLETED = "password_reset_completed"  # noqa: S105
     PASSWORD_CHANGED = "password_changed"  # noqa: S105
+    SESSION_ENDED = "session_ended"  # one session, by its user (revoke) or an administrator
+    TOKEN_REUSE_DETECTED = "token_reuse_detected"  # noqa: S105 - a rotated refresh token came back
+    REAUTHENTICATED = "reauthenticated"
+    ACCOUNT_SECURED = "account_secured"  # "this wasn't me"
 
 
 class AuthEvent(models.Model):
@@ -134,6 +138,11 @@ class EmailType(models.TextChoices):
     INVITATION = "invitation"
     ACCOUNT_LOCKED = "account_locked"
     SIGNUP_EXISTING_ACCOUNT = "signup_existing_account"
+    # Security notices, each about one auth event (its time, IP and device) with a "this wasn't me" link.
+    SECURITY_PASSWORD_CHANGED = "security_password_changed"  # noqa: S105
+    SECURITY_PASSWORD_RESET = "security_password_reset"  # noqa: S105
+    SECURITY_NEW_DEVICE = "security_new_device"
+    SECURITY_TOKEN_REUSE = "security_token_reuse"  # noqa: S105
 
 
 class EmailStatus(models.TextChoices):
@@ -161,6 +170,8 @@ class EmailDelivery(models.Model):
     attempt_count = models.IntegerField(default=0, db_column="AttemptCount")
     user = loose_fk(settings.AUTH_USER_MODEL, "UserID")
     user_invitation = loose_fk("companies.UserInvitation", "UserInvitationID")
+    # The event a security notice is about (what, when, from which IP and device).
+    auth_event = loose_fk("logging_app.AuthEvent", "AuthEventID")
     sent_at = models.DateTimeField(null=True, blank=True, db_column="SentAt")
     # Set while one process is sending the message: no other may claim it before then. A process
     # that dies mid-send leaves it set; send_pending_emails takes the row again once it has passed.

@@ -112,6 +112,7 @@ def email_queue(
     subject: str,
     user: User | None = None,
     invitation: UserInvitation | None = None,
+    auth_event: AuthEvent | None = None,
 ) -> EmailDelivery:
     """Record a message as queued and enqueue its sending; the caller never waits for the relay.
 
@@ -123,7 +124,12 @@ def email_queue(
     # Inside a request's transaction, no savepoint: nothing is sent to the database but the rows.
     with transaction.atomic(savepoint=False):
         delivery = EmailDelivery.objects.create(
-            email_type=email_type, recipient_email=recipient, subject=subject, user=user, user_invitation=invitation
+            email_type=email_type,
+            recipient_email=recipient,
+            subject=subject,
+            user=user,
+            user_invitation=invitation,
+            auth_event=auth_event,
         )
         _email_enqueue(delivery.pk)
     return delivery

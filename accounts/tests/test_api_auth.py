@@ -290,7 +290,8 @@ def test_refresh_rotates_and_the_old_refresh_token_dies(post, login):
     assert rotated.status_code == 200 and set(rotated.json()) == {"access", "refresh"}
     assert replay.status_code == 401
     assert replay.json()["error"]["code"] == "token_invalid"
-    assert post("auth/token/refresh", {"refresh": rotated.json()["refresh"]}).status_code == 200
+    # A rotated token coming back is taken for theft: the session ends, with the tokens issued after it.
+    assert post("auth/token/refresh", {"refresh": rotated.json()["refresh"]}).status_code == 401
 
 
 def test_logout_kills_that_refresh_token_only(post, login, client_factory):
@@ -503,11 +504,11 @@ def test_a_refresh_runs_a_fixed_set_of_statements(post, login, django_assert_num
     first = post("auth/token/refresh", {"refresh": login()["refresh"]}).json()  # compiles, warms the settings
 
     # throttle (database cache): counter read, then key read and counter write in a transaction;
-    # the rotation's transaction: the user with status and role, the blacklist insert (INSERT ...
-    # SELECT of the outstanding row; its unique column refuses a second use, so no look-up first),
-    # the auth event, the new outstanding token. The test's own transaction makes each BEGIN/COMMIT
-    # a SAVEPOINT/RELEASE, which are counted: 7 statements + 4.
-    with django_assert_num_queries(11):
+    # the session with its user, status and role; the rotation's transaction: the blacklist insert
+    # (INSERT ... SELECT of the outstanding row; its unique column refuses a second use, so no
+    # look-up first), the session's new expiry, the auth event, the new outstanding token. The
+    # test's own transaction makes each BEGIN/COMMIT a SAVEPOINT/RELEASE, which are counted: 8 + 4.
+    with django_assert_num_queries(12):
         response = post("auth/token/refresh", {"refresh": first["refresh"]})
 
     assert response.status_code == 200

@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import jwt
 import pytest
 from django.core import mail
 from django.utils import timezone
@@ -12,6 +13,10 @@ from accounts.services import credentials_check
 from logging_app.models import AuthEvent, AuthEventType
 
 pytestmark = pytest.mark.django_db
+
+
+def jwt_claims(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
 
 
 def test_each_event_type_is_recorded(api_client, user, django_capture_on_commit_callbacks):
@@ -35,6 +40,15 @@ def test_each_event_type_is_recorded(api_client, user, django_capture_on_commit_
     post("auth/logout", {"refresh": tokens["refresh"]}, token=tokens["access"])
     tokens = post("auth/login", {"email": user.email, "password": password}).json()
     post("auth/logout-all", token=tokens["access"])
+    tokens = post("auth/login", {"email": user.email, "password": password}).json()
+    post("auth/reauthenticate", {"password": password}, token=tokens["access"])
+    other = post("auth/login", {"email": user.email, "password": password}).json()
+    other_session = jwt_claims(other["access"])["sid"]
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.delete(f"/api/v1/auth/sessions/{other_session}", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    post("auth/token/refresh", {"refresh": tokens["refresh"]})
+    post("auth/token/refresh", {"refresh": tokens["refresh"]})  # reuse: the session ends, an email goes out
+    post("auth/secure-account", {"token": re.search(r"token=([\w-]+)", mail.outbox[-1].body).group(1)})
     tokens = post("auth/login", {"email": user.email, "password": password}).json()
     new_password = "Changed-passphrase-31"
     post("auth/password-change", {"currentPassword": password, "newPassword": new_password}, token=tokens["access"])

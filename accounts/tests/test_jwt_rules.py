@@ -13,7 +13,8 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.jwt import VersionedAccessToken, VersionedRefreshToken, issue_token_pair, refresh_token_record
-from accounts.models import User
+from accounts.models import User, UserSession
+from accounts.sessions import session_open
 from reference.models import UserStatus
 
 from .http_support import API, access_refused, access_unreadable, client, error
@@ -24,9 +25,15 @@ NOT_NUMBERS = ["abc", "", "1.5", "1e3", "0x1", "1\x00"]
 MESSAGE_REFRESH_INVALID = "This refresh token is not valid."
 
 
+def session_key(user) -> str:
+    """The key of a session of ``user`` (their newest, else a new one): what a token's ``sid`` names."""
+    session = UserSession.objects.filter(user=user, ended_at__isnull=True).first() or session_open(user=user)
+    return session.session_key
+
+
 def access_token(user, **claims) -> str:
     token = VersionedAccessToken.for_user(user)
-    token["atv"] = user.access_token_version
+    token["atv"], token["sid"] = user.access_token_version, session_key(user)
     for claim, value in claims.items():
         token[claim] = value
     return refresh_token_record(token, user)
@@ -35,6 +42,7 @@ def access_token(user, **claims) -> str:
 def refresh_token(user, **claims) -> str:
     token = VersionedRefreshToken.for_user(user)
     token["atv"], token["rtv"] = user.access_token_version, user.refresh_token_version
+    token["sid"] = session_key(user)
     for claim, value in claims.items():
         token[claim] = value
     return refresh_token_record(token, user)
@@ -229,15 +237,34 @@ def test_logout_all_raises_each_version_by_one_and_clears_the_session_token(user
 
 
 def test_logout_ends_one_session_without_raising_versions(user, login):
-    tokens = login()
+    tokens, other_device = login(), login()
 
     response = client(tokens["access"]).post(f"{API}auth/logout", {"refresh": tokens["refresh"]}, format="json")
 
     assert response.status_code == 204
     user.refresh_from_db()
     assert (user.access_token_version, user.refresh_token_version) == (1, 1)
-    assert me(tokens["access"]).status_code == 200
-    assert refresh(tokens["refresh"]).status_code == 401
+    assert (me(tokens["access"]).status_code, refresh(tokens["refresh"]).status_code) == (401, 401)
+    assert me(other_device["access"]).status_code == 200
+    assert refresh(other_device["refresh"]).status_code == 200
+
+
+def test_a_token_without_a_session_or_of_another_users_session_is_a_401(user, make_user):
+    other = make_user(email="other@example.com")
+
+    for token in (access_token(user, sid=None), access_token(user, sid=session_key(other))):
+        response = me(token)
+        assert (response.status_code, response.json()) == (401, access_refused(response))
+    for token in (refresh_token(user, sid=None), refresh_token(user, sid=session_key(other))):
+        response = refresh(token)
+        assert (response.status_code, response.json()) == (401, refresh_refused(response))
+
+
+def test_a_token_of_an_expired_session_is_a_401(user):
+    access, raw_refresh = access_token(user), refresh_token(user)
+    UserSession.objects.filter(user=user).update(expires_at=timezone.now())
+
+    assert (me(access).status_code, refresh(raw_refresh).status_code) == (401, 401)
 
 
 def test_an_issued_refresh_token_is_recorded_once_by_its_hash_not_in_clear(user):

@@ -64,20 +64,32 @@ def test_sign_up_verify_and_use_sessions_with_links_read_off_the_wire(http_api, 
 
     rotated = http_api.post("auth/token/refresh", {"refresh": signed_in.body["refresh"]})
     assert rotated.status == 200 and set(rotated.body) == {"access", "refresh"}
-    replay = http_api.post("auth/token/refresh", {"refresh": signed_in.body["refresh"]})
-    assert status_and_code(replay) == (401, "token_invalid")
 
     me = http_api.with_access(rotated.body["access"]).get("users/me")
     assert me.status == 200
     assert (me.body["email"], me.body["firstName"], me.body["companies"]) == (EMAIL, "Ada", [])
 
-    assert http_api.with_access(rotated.body["access"]).post("auth/logout-all").status == 204
-
+    # A second device, then the first device's rotated refresh token comes back: taken for theft,
+    # the first session ends with every token issued in it, and the owner is told.
+    second = login(http_api)
+    replay = http_api.post("auth/token/refresh", {"refresh": signed_in.body["refresh"]})
+    assert status_and_code(replay) == (401, "token_invalid")
     for access in (signed_in.body["access"], rotated.body["access"]):
         assert status_and_code(http_api.with_access(access).get("users/me")) == (401, "token_invalid")
-    after_logout = http_api.post("auth/token/refresh", {"refresh": rotated.body["refresh"]})
+    assert status_and_code(http_api.post("auth/token/refresh", {"refresh": rotated.body["refresh"]})) == (
+        401,
+        "token_invalid",
+    )
+    reuse = smtp_server.messages[-1]
+    assert (reuse.rcpt_tos, reuse.subject) == ((EMAIL,), services.SUBJECT_TOKEN_REUSE)
+    assert_link_on_frontend(reuse, settings, "secure-account")
+
+    assert http_api.with_access(second.body["access"]).get("users/me").status == 200
+    assert http_api.with_access(second.body["access"]).post("auth/logout-all").status == 204
+    assert status_and_code(http_api.with_access(second.body["access"]).get("users/me")) == (401, "token_invalid")
+    after_logout = http_api.post("auth/token/refresh", {"refresh": second.body["refresh"]})
     assert status_and_code(after_logout) == (401, "token_invalid")
-    assert len(smtp_server.messages) == 1
+    assert len(smtp_server.messages) == 2
 
 
 def test_reset_a_forgotten_password_through_the_emailed_link(http_api, smtp_server, make_user, settings):

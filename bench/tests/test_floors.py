@@ -185,6 +185,8 @@ def test_datetimes_follow_the_current_time_zone(owner_token, company):
         pytest.param(lambda token: resigned(token, token_type="refresh"), id="not-an-access-token"),
         pytest.param(lambda token: resigned(token, atv=99), id="old-access-version"),
         pytest.param(lambda token: resigned(token, sub="999999"), id="unknown-user"),
+        pytest.param(lambda token: resigned(token, sid="no-such-session"), id="unknown-session"),
+        pytest.param(lambda token: resigned(token, sid=None), id="no-session"),
         pytest.param(lambda token: token[:-4] + "AAAA", id="garbled"),
     ],
 )
@@ -214,6 +216,20 @@ def test_a_user_who_may_not_sign_in_is_refused_by_the_floor(pair, change, owner_
     else:
         setattr(owner, *next(iter(change.items())))
     owner.save()
+
+    real, floor = both(pair, owner_token, company.pk)
+
+    assert real.status_code == 401
+    assert error(floor) == error(real)
+
+
+@pytest.mark.parametrize("end", ["ended_at", "expires_at"])
+@pytest.mark.parametrize("pair", SIGNED_IN_PAIRS, ids=["me", "company", "members", "invitations"])
+def test_a_token_of_an_ended_or_expired_session_is_refused_by_the_floor(pair, end, owner_token, owner, company):
+    from accounts.models import UserSession
+
+    changes = {"ended_at": timezone.now(), "end_reason": "revoked"} if end == "ended_at" else {end: timezone.now()}
+    UserSession.objects.filter(user=owner).update(**changes)
 
     real, floor = both(pair, owner_token, company.pk)
 

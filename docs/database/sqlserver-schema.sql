@@ -264,6 +264,65 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- accounts.0004_user_sessions
+BEGIN TRANSACTION;
+GO
+--
+-- Create model UserKnownDevice
+--
+CREATE TABLE [dbo].[UserKnownDevice] ([UserKnownDeviceID] bigint NOT NULL CONSTRAINT [PK_UserKnownDevice] PRIMARY KEY IDENTITY (1, 1), [DeviceLabel] nvarchar(200) NOT NULL, [IPNetwork] nvarchar(50) NOT NULL, [LastSeenAt] datetimeoffset NOT NULL, [CreatedDate] datetimeoffset NOT NULL, [UpdatedDate] datetimeoffset NOT NULL, [CreatedBy] int NULL, [UpdatedBy] int NULL, [UserID] int NOT NULL, CONSTRAINT [UQ_UserKnownDevice_UserID_DeviceLabel_IPNetwork] UNIQUE ([UserID], [DeviceLabel], [IPNetwork]));
+GO
+--
+-- Create model UserSecureAccountToken
+--
+CREATE TABLE [dbo].[UserSecureAccountToken] ([TokenHash] nvarchar(64) NOT NULL, [ExpiresAt] datetimeoffset NOT NULL, [UsedAt] datetimeoffset NULL, [CreatedDate] datetimeoffset NOT NULL, [UpdatedDate] datetimeoffset NOT NULL, [UserSecureAccountTokenID] int NOT NULL CONSTRAINT [PK_UserSecureAccountToken] PRIMARY KEY IDENTITY (1, 1), [CreatedBy] int NULL, [UpdatedBy] int NULL, [UserID] int NOT NULL, CONSTRAINT [UQ_UserSecureAccountToken_TokenHash] UNIQUE ([TokenHash]));
+GO
+--
+-- Create model UserSession
+--
+CREATE TABLE [dbo].[UserSession] ([UserSessionID] bigint NOT NULL CONSTRAINT [PK_UserSession] PRIMARY KEY IDENTITY (1, 1), [SessionKey] nvarchar(64) NOT NULL, [IPAddress] nvarchar(39) NULL, [UserAgent] nvarchar(500) NOT NULL, [DeviceLabel] nvarchar(200) NOT NULL, [AuthenticatedAt] datetimeoffset NOT NULL, [LastSeenAt] datetimeoffset NOT NULL, [ExpiresAt] datetimeoffset NOT NULL, [EndedAt] datetimeoffset NULL, [EndReason] nvarchar(30) NOT NULL, [CreatedDate] datetimeoffset NOT NULL, [UpdatedDate] datetimeoffset NOT NULL, [CreatedBy] int NULL, [UpdatedBy] int NULL, [UserID] int NOT NULL, CONSTRAINT [UQ_UserSession_SessionKey] UNIQUE ([SessionKey]), CONSTRAINT [CK_UserSession_EndReason] CHECK ([EndReason] IN ('', 'logout', 'revoked', 'logout_all', 'password_changed', 'password_reset', 'reuse_detected', 'account_locked', 'account_suspended', 'account_deleted', 'admin', 'account_secured')), CONSTRAINT [CK_UserSession_Ended] CHECK ((([EndReason] = '' AND [EndedAt] IS NULL) OR ([EndedAt] IS NOT NULL AND NOT ([EndReason] = '')))));
+GO
+--
+-- Raw Python operation
+--
+-- THIS OPERATION CANNOT BE WRITTEN AS SQL
+ALTER TABLE [dbo].[UserKnownDevice] ADD CONSTRAINT [FK_UserKnownDevice_CreatedBy] FOREIGN KEY ([CreatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserKnownDevice] ADD CONSTRAINT [FK_UserKnownDevice_UpdatedBy] FOREIGN KEY ([UpdatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserKnownDevice] ADD CONSTRAINT [FK_UserKnownDevice_UserID] FOREIGN KEY ([UserID]) REFERENCES [dbo].[User] ([UserID]);
+GO
+CREATE INDEX [IX_UserKnownDevice_CreatedBy] ON [dbo].[UserKnownDevice] ([CreatedBy]);
+GO
+CREATE INDEX [IX_UserKnownDevice_UpdatedBy] ON [dbo].[UserKnownDevice] ([UpdatedBy]);
+GO
+ALTER TABLE [dbo].[UserSecureAccountToken] ADD CONSTRAINT [FK_UserSecureAccountToken_CreatedBy] FOREIGN KEY ([CreatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserSecureAccountToken] ADD CONSTRAINT [FK_UserSecureAccountToken_UpdatedBy] FOREIGN KEY ([UpdatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserSecureAccountToken] ADD CONSTRAINT [FK_UserSecureAccountToken_UserID] FOREIGN KEY ([UserID]) REFERENCES [dbo].[User] ([UserID]);
+GO
+CREATE INDEX [IX_UserSecureAccountToken_CreatedBy] ON [dbo].[UserSecureAccountToken] ([CreatedBy]);
+GO
+CREATE INDEX [IX_UserSecureAccountToken_UpdatedBy] ON [dbo].[UserSecureAccountToken] ([UpdatedBy]);
+GO
+CREATE INDEX [IX_UserSecureAccountToken_UserID] ON [dbo].[UserSecureAccountToken] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserSession] ADD CONSTRAINT [FK_UserSession_CreatedBy] FOREIGN KEY ([CreatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserSession] ADD CONSTRAINT [FK_UserSession_UpdatedBy] FOREIGN KEY ([UpdatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserSession] ADD CONSTRAINT [FK_UserSession_UserID] FOREIGN KEY ([UserID]) REFERENCES [dbo].[User] ([UserID]);
+GO
+CREATE INDEX [IX_UserSession_CreatedBy] ON [dbo].[UserSession] ([CreatedBy]);
+GO
+CREATE INDEX [IX_UserSession_UpdatedBy] ON [dbo].[UserSession] ([UpdatedBy]);
+GO
+CREATE INDEX [IX_UserSession_UserID_CreatedDate] ON [dbo].[UserSession] ([UserID], [CreatedDate]);
+GO
+COMMIT TRANSACTION;
+GO
+
 -- contenttypes.0001_initial
 BEGIN TRANSACTION;
 GO
@@ -914,6 +973,45 @@ GO
 -- Add field claimed_until to emaildelivery
 --
 ALTER TABLE [log].[EmailDelivery] ADD [ClaimedUntil] datetimeoffset NULL;
+GO
+COMMIT TRANSACTION;
+GO
+
+-- logging_app.0003_session_events_and_security_emails
+BEGIN TRANSACTION;
+GO
+--
+-- Remove constraint CK_AuthEvent_EventType from model authevent
+--
+ALTER TABLE [log].[AuthEvent] DROP CONSTRAINT [CK_AuthEvent_EventType];
+GO
+--
+-- Remove constraint CK_EmailDelivery_EmailType from model emaildelivery
+--
+ALTER TABLE [log].[EmailDelivery] DROP CONSTRAINT [CK_EmailDelivery_EmailType];
+GO
+--
+-- Add field auth_event to emaildelivery
+--
+ALTER TABLE [log].[EmailDelivery] ADD [AuthEventID] bigint NULL;
+GO
+--
+-- Alter field event_type on authevent
+--
+-- (no-op)
+--
+-- Alter field email_type on emaildelivery
+--
+-- (no-op)
+--
+-- Create constraint CK_AuthEvent_EventType on model authevent
+--
+ALTER TABLE [log].[AuthEvent] ADD CONSTRAINT [CK_AuthEvent_EventType] CHECK ([EventType] IN ('login_success', 'login_failed', 'account_locked', 'account_unlocked', 'logout', 'logout_all', 'token_refreshed', 'email_verified', 'password_reset_requested', 'password_reset_completed', 'password_changed', 'session_ended', 'token_reuse_detected', 'reauthenticated', 'account_secured'));
+GO
+--
+-- Create constraint CK_EmailDelivery_EmailType on model emaildelivery
+--
+ALTER TABLE [log].[EmailDelivery] ADD CONSTRAINT [CK_EmailDelivery_EmailType] CHECK ([EmailType] IN ('email_verification', 'password_reset', 'invitation', 'account_locked', 'signup_existing_account', 'security_password_changed', 'security_password_reset', 'security_new_device', 'security_token_reuse'));
 GO
 COMMIT TRANSACTION;
 GO

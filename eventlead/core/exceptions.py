@@ -60,6 +60,16 @@ class TokenExpired(DomainError):
     code, status_code, message = "token_expired", 400, "This link or token has expired."
 
 
+class ReauthenticationRequired(DomainError):
+    """A sensitive operation needs a sign-in more recent than ``security.reauth_minutes``."""
+
+    code, status_code, message = (
+        "reauthentication_required",
+        401,
+        "Confirm your password again to do this (POST /api/v1/auth/reauthenticate).",
+    )
+
+
 class PasswordExpired(DomainError):
     code, status_code, message = "password_expired", 403, "Your password has expired. Change it to continue."
 

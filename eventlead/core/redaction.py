@@ -84,6 +84,8 @@ _PAIR_NAME = re.compile(rf"(?:(?<=%[0-9A-Fa-f]{{2}})|(?<![\w.%-]))(?P<name>{_NAM
 _PAIR_VALUE = re.compile(r"""(?P<quote>["'])[^\r\n]{0,4096}?(?<!\\)(?P=quote)|(?:%(?!26)|[^&\s"'%])+""")
 # Invitation links carry their token in the path (/api/v1/invitations/{token}).
 _TOKEN_LINK = re.compile(r"(/api/v\d+/invitations/)[^/\s?#]+")
+# A session's key in its path (DELETE /auth/sessions/<key>): what that session's tokens carry.
+_SESSION_LINK = re.compile(r"(/api/v\d+/auth/sessions/)(?!revoke-others(?:[/?#\s]|$))[^/\s?#]+")
 
 
 def is_sensitive_key(name: str) -> bool:
@@ -114,7 +116,8 @@ def redact_text(text: str) -> str:
     text = _redact_values(text, _HEADER_NAME, _HEADER_VALUE, lambda value: f"{value['scheme'] or ''}{REDACTED}")
     text = _redact_values(text, _QUOTED_NAME, _QUOTED_VALUE, _quoted)
     text = _redact_values(text, _PAIR_NAME, _PAIR_VALUE, _quoted)
-    return _TOKEN_LINK.sub(rf"\g<1>{REDACTED}", text)
+    text = _TOKEN_LINK.sub(rf"\g<1>{REDACTED}", text)
+    return _SESSION_LINK.sub(rf"\g<1>{REDACTED}", text)
 
 
 def _redact_values(

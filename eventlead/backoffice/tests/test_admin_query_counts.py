@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from abrcache.models import ABRSearch
-from accounts.models import User
+from accounts.models import User, UserSession
 from auditing.models import ActivityLog, AuditCompany, AuditRole, AuditUser
 from companies.models import (
     Company,
@@ -246,7 +246,8 @@ PAGES = [
     Page("appsetting", settings_rows, "/admin/configuration/appsetting/", 7, 7),
     Page("validationrule", rule_rows, "/admin/configuration/validationrule/", 7, 7),
     Page("user", users_rows, "/admin/accounts/user/", 7),
-    Page("user-memberships", user_with_memberships, "/admin/accounts/user/", None, 8),
+    # The change form adds its memberships and its sessions panel (one query each).
+    Page("user-memberships", user_with_memberships, "/admin/accounts/user/", None, 9),
     Page("company", companies_with_details, "/admin/companies/company/", 7),
     Page("company-members-invitations", company_with_members, "/admin/companies/company/", None, 13),
     _log(
@@ -317,6 +318,24 @@ PAGES = [
         5,
     ),
     Page("abrsearch", abr_rows, "/admin/abrcache/abrsearch/", 4, estimated_count=True),
+    Page(
+        "usersession",
+        log_rows(
+            UserSession,
+            lambda i, admin: {
+                "session_key": f"key-{i}",
+                "user": admin,
+                "device_label": "Firefox on Windows",
+                "authenticated_at": timezone.now(),
+                "last_seen_at": timezone.now(),
+                "expires_at": timezone.now() + timedelta(days=7),
+            },
+        ),
+        "/admin/accounts/usersession/",
+        4,
+        4,
+        estimated_count=True,
+    ),
 ]
 
 

@@ -25,11 +25,14 @@ def company_admin(auth_client):
     assert members.status_code == 200, members.content
     rows = members.json()
     rows = rows["results"] if isinstance(rows, dict) else rows  # paginated or not
+    sessions = auth_client.get("/api/v1/auth/sessions")
+    assert sessions.status_code == 200, sessions.content
     values = {
         "company_id": company_id,
         "invitation_id": invitation.json()["invitationId"],
         "user_company_id": rows[0]["userCompanyId"],
         "token": "an-invitation-token",  # accept and decline read their body before the token
         "name": "countries",
+        "session_id": sessions.json()["results"][0]["sessionId"],
     }
     return SimpleNamespace(client=auth_client, values=values)

@@ -33,7 +33,14 @@ def test_every_operation_answers_no_store(company_admin, operation):
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=str)
 def test_every_operation_answers_no_store_anonymously(api_client, operation):
-    values = {"company_id": 1, "invitation_id": 1, "user_company_id": 1, "token": "a-token", "name": "countries"}
+    values = {
+        "company_id": 1,
+        "invitation_id": 1,
+        "user_company_id": 1,
+        "token": "a-token",
+        "name": "countries",
+        "session_id": "a-session",
+    }
 
     response = _call(api_client, operation, values)
 

@@ -44,6 +44,19 @@ def test_secrets_in_the_query_string_and_invitation_path_are_redacted_in_the_api
     )
 
 
+def test_a_session_key_in_a_path_is_redacted_in_the_api_request_row_and_on_the_console(auth_client, console):
+    session_key = "Zk3-x_9QpSessionKey"
+    ended = auth_client.delete(f"/api/v1/auth/sessions/{session_key}")  # no such session: 404
+    revoke_others = auth_client.post("/api/v1/auth/sessions/revoke-others")
+    get_buffer().flush()
+
+    assert (ended.status_code, revoke_others.status_code) == (404, 204)
+    paths = set(ApiRequest.objects.values_list("path", flat=True))
+    assert {"/api/v1/auth/sessions/[redacted]", "/api/v1/auth/sessions/revoke-others"} <= paths
+    assert "Not Found: /api/v1/auth/sessions/[redacted]" in console.getvalue().splitlines()
+    assert session_key not in console.getvalue() and not any(session_key in path for path in paths)
+
+
 def test_a_not_found_invitation_link_logged_by_django_leaves_the_console_handler_redacted(api_client, console):
     response = api_client.get(f"/api/v1/invitations/{TOKEN}")
 

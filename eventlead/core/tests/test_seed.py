@@ -47,6 +47,7 @@ APP_SETTING_KEYS = {
     "auth.password_reset_minutes",
     "security.max_failed_login_attempts",
     "security.lockout_minutes",
+    "security.reauth_minutes",
     "security.rate_limits",
     "email.from_address",
     "email.invitation_expiry_days",

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from logging_app.models import ApiRequest, ApplicationError, AuthEvent, EmailDelivery
@@ -12,20 +13,18 @@ from logging_app.models import ApiRequest, ApplicationError, AuthEvent, EmailDel
 LOG_MODELS = (ApiRequest, AuthEvent, ApplicationError, EmailDelivery)
 
 
-def purge(model, *, before, batch_size: int) -> int:
-    """Delete rows created before ``before``, ``batch_size`` at a time, each batch its own transaction.
+def purge(rows: QuerySet, *, batch_size: int) -> int:
+    """Delete ``rows``, ``batch_size`` at a time, each batch its own transaction.
 
     Short transactions keep each lock brief, so a large purge does not block the writers.
     """
     deleted = 0
     while True:
         with transaction.atomic():
-            ids = list(
-                model.objects.filter(created_date__lt=before).order_by("pk").values_list("pk", flat=True)[:batch_size]
-            )
+            ids = list(rows.order_by("pk").values_list("pk", flat=True)[:batch_size])
             if not ids:
                 return deleted
-            deleted += model.objects.filter(pk__in=ids).delete()[0]
+            deleted += rows.model.objects.filter(pk__in=ids).delete()[0]
 
 
 class Command(BaseCommand):
@@ -38,5 +37,5 @@ class Command(BaseCommand):
     def handle(self, *args, days, batch_size, **options):
         before = timezone.now() - timedelta(days=days)
         for model in LOG_MODELS:
-            count = purge(model, before=before, batch_size=batch_size)
+            count = purge(model.objects.filter(created_date__lt=before), batch_size=batch_size)
             self.stdout.write(f"{model._meta.db_table}: deleted {count}")

@@ -237,6 +237,16 @@ APP_SETTINGS = [
     ),
     ("security.lockout_minutes", "security", "integer", 30, 1, 1440, "Minutes a locked account stays locked."),
     (
+        "security.reauth_minutes",
+        "security",
+        "integer",
+        10,
+        1,
+        1440,
+        "Minutes a sign-in or re-authentication counts as recent for sensitive operations (step-up): "
+        "revoking other sessions and, later, email, MFA and account changes.",
+    ),
+    (
         "security.rate_limits",
         "security",
         "json",
