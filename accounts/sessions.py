@@ -111,7 +111,7 @@ def device_remember(*, user: User, session: UserSession, now: datetime) -> bool:
 
 def session_touch(session: UserSession, now: datetime) -> None:
     """Move LastSeenAt to ``now`` when it is more than a minute old: one UPDATE a minute at most."""
-    if now - session.last_seen_at >= LAST_SEEN_EVERY:
+    if now - session.last_seen_at > LAST_SEEN_EVERY:
         UserSession.objects.filter(pk=session.pk, last_seen_at__lt=now - LAST_SEEN_EVERY).update(last_seen_at=now)
 
 

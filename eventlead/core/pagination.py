@@ -13,7 +13,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -60,8 +60,8 @@ def _decode(cursor: str) -> tuple[datetime, int]:
         parsed = datetime.fromisoformat(moment)
         if parsed.tzinfo is None:
             raise ValueError(cursor)
-        return parsed, key
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        return parsed.astimezone(UTC), key  # a time at the calendar's edge overflows here, not in the query
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
         raise ValidationFailed(fields={"cursor": [MESSAGE_CURSOR]}) from None
 
 
