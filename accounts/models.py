@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from eventlead.core.models import SoftDeleteModel
+from eventlead.core.models import SoftDeleteModel, TrackedModel
 from reference.models import UserRole, UserStatus
 
 # The one form an address is stored and compared in (sign-up, login, invitations, resets, the
@@ -224,13 +224,14 @@ class SessionEndReason(models.TextChoices):
     ACCOUNT_SECURED = "account_secured"  # "this wasn't me", from a security email
 
 
-class UserSession(models.Model):
+class UserSession(TrackedModel):
     """One sign-in on one device: every token issued from it carries its key (claim ``sid``).
 
     A session ends once (``EndedAt``, ``EndReason``); its access and refresh tokens are refused
     from the next request on. ``LastSeenAt`` moves at most once a minute (``accounts.sessions``).
     ``AuthenticatedAt`` is when its user last proved who they are (sign-in or re-authentication):
-    the ``auth_time`` of its tokens, which sensitive operations check.
+    the ``auth_time`` of its tokens, which sensitive operations check. ``UpdatedBy`` is who ended
+    it: its user, or the administrator who did.
     """
 
     EndReason = SessionEndReason
@@ -250,11 +251,6 @@ class UserSession(models.Model):
     end_reason = models.CharField(
         max_length=30, blank=True, default="", choices=SessionEndReason.choices, db_column="EndReason"
     )
-    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
-    created_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", db_column="CreatedBy")
-    updated_date = models.DateTimeField(auto_now=True, db_column="UpdatedDate")
-    # Who ended it: the user, or the administrator who did.
-    updated_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", db_column="UpdatedBy")
 
     class Meta:
         db_table = "dbo.UserSession"
@@ -285,7 +281,7 @@ class UserSession(models.Model):
         return self.ended_at is None and self.expires_at > now
 
 
-class UserKnownDevice(models.Model):
+class UserKnownDevice(TrackedModel):
     """A device (its label) and network a user has signed in from: a sign-in from any other
     pair gets a security email. One row per pair, counted and dated."""
 
@@ -296,10 +292,6 @@ class UserKnownDevice(models.Model):
     # The sign-in address's network: IPv4 /24, IPv6 /48 (an address alone changes too often).
     ip_network = models.CharField(max_length=50, db_column="IPNetwork")
     last_seen_at = models.DateTimeField(db_column="LastSeenAt")
-    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
-    created_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", db_column="CreatedBy")
-    updated_date = models.DateTimeField(auto_now=True, db_column="UpdatedDate")
-    updated_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", db_column="UpdatedBy")
 
     class Meta:
         db_table = "dbo.UserKnownDevice"

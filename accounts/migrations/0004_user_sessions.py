@@ -44,13 +44,17 @@ class Migration(migrations.Migration):
                 ("device_label", models.CharField(db_column="DeviceLabel", max_length=200)),
                 ("ip_network", models.CharField(db_column="IPNetwork", max_length=50)),
                 ("last_seen_at", models.DateTimeField(db_column="LastSeenAt")),
-                ("created_date", models.DateTimeField(db_column="CreatedDate", default=django.utils.timezone.now)),
+                (
+                    "created_date",
+                    models.DateTimeField(db_column="CreatedDate", default=django.utils.timezone.now, editable=False),
+                ),
                 ("updated_date", models.DateTimeField(auto_now=True, db_column="UpdatedDate")),
                 (
                     "created_by",
                     models.ForeignKey(
                         blank=True,
                         db_column="CreatedBy",
+                        editable=False,
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
@@ -62,6 +66,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         blank=True,
                         db_column="UpdatedBy",
+                        editable=False,
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
@@ -171,13 +176,17 @@ class Migration(migrations.Migration):
                         max_length=30,
                     ),
                 ),
-                ("created_date", models.DateTimeField(db_column="CreatedDate", default=django.utils.timezone.now)),
+                (
+                    "created_date",
+                    models.DateTimeField(db_column="CreatedDate", default=django.utils.timezone.now, editable=False),
+                ),
                 ("updated_date", models.DateTimeField(auto_now=True, db_column="UpdatedDate")),
                 (
                     "created_by",
                     models.ForeignKey(
                         blank=True,
                         db_column="CreatedBy",
+                        editable=False,
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
@@ -189,6 +198,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         blank=True,
                         db_column="UpdatedBy",
+                        editable=False,
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",

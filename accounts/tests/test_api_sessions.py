@@ -7,6 +7,7 @@ held still on a whole second and moved by the tests, so ``auth_time`` and the st
 hit exactly; JWT expiry keeps real time, which the minutes moved here never reach.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -569,8 +570,9 @@ def test_a_session_opened_between_pages_neither_repeats_nor_shifts_a_row(clock, 
     assert second["next"] is None
 
 
-def test_the_default_page_is_fifty_rows(user, unthrottled):
-    tokens = sign_in(FIREFOX)
+def older_sessions(user, tokens: dict, count: int) -> None:
+    """``count`` more active sessions of ``user`` on Firefox, ``bulk-000`` the newest, each a second
+    older than the one before and all older than the session of ``tokens``."""
     first = UserSession.objects.get(session_key=sid(tokens["access"]))
     UserSession.objects.bulk_create(
         UserSession(
@@ -583,8 +585,13 @@ def test_the_default_page_is_fifty_rows(user, unthrottled):
             expires_at=first.expires_at,
             created_date=first.created_date - timedelta(seconds=n + 1),
         )
-        for n in range(50)
+        for n in range(count)
     )
+
+
+def test_the_default_page_is_fifty_rows(user, unthrottled):
+    tokens = sign_in(FIREFOX)
+    older_sessions(user, tokens, 50)
 
     body = session_list(FIREFOX, tokens["access"]).json()
 
@@ -592,6 +599,31 @@ def test_the_default_page_is_fifty_rows(user, unthrottled):
     last = session_list(FIREFOX, tokens["access"], cursor=body["next"]).json()
     assert [row["sessionId"] for row in last["results"]] == ["bulk-049"]
     assert last["next"] is None
+
+
+def test_the_largest_page_is_200_rows_and_cursors_are_url_safe(user, unthrottled):
+    tokens = sign_in(FIREFOX)
+    older_sessions(user, tokens, 200)
+
+    body = session_list(FIREFOX, tokens["access"], limit="200").json()
+
+    assert len(body["results"]) == 200
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", body["next"])  # base64url without padding: no escaping in a URL
+
+
+@pytest.mark.parametrize("auth_time", [None, "1796232613", True, 1.5e9])
+def test_a_token_whose_auth_time_is_missing_or_not_whole_seconds_needs_reauthentication(user, auth_time):
+    from accounts.jwt import VersionedAccessToken
+
+    session = UserSession.objects.get(session_key=sid(sign_in(FIREFOX)["access"]))
+    token = VersionedAccessToken.for_user(user)
+    token["atv"], token["sid"] = user.access_token_version, session.session_key
+    if auth_time is not None:
+        token["auth_time"] = auth_time
+
+    response = revoke_others(FIREFOX, str(token))
+
+    assert (response.status_code, response.json()) == (401, reauthentication_required(response))
 
 
 @pytest.mark.parametrize("limit", ["0", "201", "abc", "-1", "1.5", "", "٣"])

@@ -158,3 +158,92 @@ def test_the_upgrade_keeps_signed_in_users_sessions_under_their_session_token(us
     )
     assert session.ended_at is None and session.expires_at > timezone.now() + timedelta(days=89)
     assert not UserSession.objects.filter(user__in=[signed_out, deleted]).exists()
+
+
+# What mutation testing found untested --------------------------------------------------------
+
+
+def test_a_session_names_its_user_as_creator_and_keeps_500_characters_of_user_agent(user):
+    session = open_on(user, "Mozilla/5.0 " + "x" * 600)
+
+    session.refresh_from_db()
+    assert (session.created_by_id, session.updated_by_id) == (user.pk, user.pk)
+    assert len(session.user_agent) == 500
+
+
+def test_a_known_device_is_dated_and_seen_again_when_it_signs_in_again(user):
+    first_seen, later = timezone.now() - timedelta(days=3), timezone.now()
+    device_remember(user=user, session=open_on(user, CHROME_LINUX), now=first_seen)
+
+    assert device_remember(user=user, session=open_on(user, CHROME_LINUX, "203.0.113.250"), now=later) is False
+
+    known = UserKnownDevice.objects.get()
+    assert (known.created_date, known.last_seen_at) == (first_seen, later)
+    assert (known.created_by_id, known.updated_by_id) == (user.pk, user.pk)
+
+
+def test_a_refresh_extends_its_own_session_only_and_never_an_ended_one(user, make_user):
+    from accounts.sessions import session_extend
+
+    now = timezone.now() + timedelta(hours=2)
+    session, other_session = open_on(user, FIREFOX_WINDOWS), open_on(make_user(email="o@example.com"), CHROME_LINUX)
+    ended = open_on(user, SAFARI_IPHONE)
+    session_end(ended, reason=SessionEndReason.LOGOUT, actor=user)
+    before = UserSession.objects.get(pk=other_session.pk)
+
+    assert session_extend(session, now) is True
+    assert session_extend(UserSession.objects.get(pk=ended.pk), now) is False
+
+    session.refresh_from_db()
+    assert (session.last_seen_at, session.expires_at) == (now, now + timedelta(days=7))
+    after = UserSession.objects.get(pk=other_session.pk)
+    assert (after.last_seen_at, after.expires_at) == (before.last_seen_at, before.expires_at)
+    assert UserSession.objects.get(pk=ended.pk).last_seen_at == ended.last_seen_at < now
+
+
+def test_ending_an_older_session_leaves_the_users_newest_named_and_records_which_it_ended(user):
+    now = timezone.now() + timedelta(minutes=5)
+    older, newest = open_on(user, FIREFOX_WINDOWS), open_on(user, SAFARI_IPHONE)
+
+    session_end(older, reason=SessionEndReason.REVOKED, actor=user, now=now)
+
+    user.refresh_from_db()
+    older.refresh_from_db()
+    assert user.session_token == newest.session_key
+    assert older.updated_date == now
+    entry = ActivityLog.objects.get(action="session_ended")
+    assert entry.new_values == {"user_session_id": older.pk, "end_reason": "revoked"}
+
+
+def test_ending_all_sessions_clears_the_users_session_token_unless_one_is_kept(user, make_user):
+    other = make_user(email="other@example.com")
+    open_on(other, CHROME_LINUX)
+    now = timezone.now() + timedelta(minutes=5)
+    kept, _ = open_on(user, FIREFOX_WINDOWS), open_on(user, SAFARI_IPHONE)
+    open_on(user, CHROME_LINUX)
+
+    sessions_end_all(user=user, reason=SessionEndReason.REVOKED, actor=user, now=now, keep=kept)
+    user.refresh_from_db()
+    other_token = User.objects.get(pk=other.pk).session_token
+    assert user.session_token != ""  # the kept session may still be named
+    sessions_end_all(user=user, reason=SessionEndReason.LOGOUT_ALL, actor=user, now=now)
+
+    user.refresh_from_db()
+    assert user.session_token == ""
+    assert User.objects.get(pk=other.pk).session_token == other_token != ""
+    assert set(UserSession.objects.filter(user=user).values_list("updated_date", flat=True)) == {now}
+    assert list(
+        ActivityLog.objects.filter(action="sessions_ended").order_by("pk").values_list("description", flat=True)
+    ) == ["Ended 2 sessions (revoked)", "Ended 1 session (logout_all)"]
+
+
+def test_revoking_a_session_reads_it_with_its_user_in_one_query(user, django_assert_num_queries):
+    from accounts.services import session_revoke
+
+    session = open_on(user, FIREFOX_WINDOWS)
+    user = User.objects.get(pk=user.pk)
+
+    # savepoint, the session with its user, the UPDATE, the user's SessionToken, the auth event,
+    # the activity entry, release
+    with django_assert_num_queries(7):
+        session_revoke(user=user, session_key=session.session_key)
