@@ -46,7 +46,9 @@ def build_signup_existing_account(delivery: EmailDelivery) -> EmailMessage:
 def build_password_reset(delivery: EmailDelivery) -> EmailMessage:
     from .services import password_reset_token_issue
 
-    token = password_reset_token_issue(user=delivery.user)
+    # The address the reset was asked from, kept with the token (RequestedIP).
+    requested_ip = delivery.auth_event.ip_address if delivery.auth_event else None
+    token = password_reset_token_issue(user=delivery.user, requested_ip=requested_ip)
     minutes = get_setting("auth.password_reset_minutes")
     return _message(
         delivery,

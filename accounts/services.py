@@ -486,8 +486,10 @@ def account_secure(*, token: str, now: datetime | None = None) -> User:
     user = _consume(UserSecureAccountToken, token, now).user
     UserSecureAccountToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
     tokens_revoke_all(user=user, reason=SessionEndReason.ACCOUNT_SECURED, actor=user)
-    auth_event_record(event_type=AuthEventType.ACCOUNT_SECURED, user=user)
-    email_queue(email_type=EmailType.PASSWORD_RESET, recipient=user.email, subject=SUBJECT_RESET, user=user)
+    event = auth_event_record(event_type=AuthEventType.ACCOUNT_SECURED, user=user)
+    email_queue(
+        email_type=EmailType.PASSWORD_RESET, recipient=user.email, subject=SUBJECT_RESET, user=user, auth_event=event
+    )
     return user
 
 
@@ -511,8 +513,11 @@ def password_reset_request(*, email: str) -> None:
     user = _active_user_by_email(email)
     if user is None:
         return
-    auth_event_record(event_type=AuthEventType.PASSWORD_RESET_REQUESTED, user=user)
-    email_queue(email_type=EmailType.PASSWORD_RESET, recipient=user.email, subject=SUBJECT_RESET, user=user)
+    event = auth_event_record(event_type=AuthEventType.PASSWORD_RESET_REQUESTED, user=user)
+    # The event carries the requesting IP to the worker, which makes the token (RequestedIP).
+    email_queue(
+        email_type=EmailType.PASSWORD_RESET, recipient=user.email, subject=SUBJECT_RESET, user=user, auth_event=event
+    )
 
 
 def _password_set(user: User, password: str, now: datetime, *, reason: str) -> None:

@@ -313,3 +313,17 @@ def test_the_reset_email_names_itself_and_the_link_expiry(post, user, reset_link
 
     assert mail.outbox[-1].subject == "Reset your EventLead password"
     assert "expires in 60 minutes" in mail.outbox[-1].body
+
+
+def test_a_reset_token_keeps_the_address_the_reset_was_asked_from(user, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    from accounts.models import UserPasswordResetToken
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = APIClient(REMOTE_ADDR="198.51.100.44").post(
+            "/api/v1/auth/password-reset", {"email": user.email}, format="json"
+        )
+
+    assert response.status_code == 202
+    assert list(UserPasswordResetToken.objects.values_list("requested_ip", flat=True)) == ["198.51.100.44"]
