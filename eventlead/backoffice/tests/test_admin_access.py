@@ -257,3 +257,23 @@ def test_the_admin_password_change_goes_through_the_account_service(client, make
     assert after.last_password_change > before.last_password_change
     assert AuthEvent.objects.filter(user=admin_user, event_type="password_changed").count() == 1
     assert timezone.now() >= after.last_password_change
+
+
+def test_wrong_current_passwords_on_the_admin_password_change_count_toward_the_lockout(client, set_setting):
+    from accounts.models import User
+
+    set_setting("security.max_failed_login_attempts", 3)
+    admin_user = User.objects.create_superuser("guess-admin@example.com", "Admin-passphrase-2024")
+    client.force_login(admin_user)
+    wrong = {"new_password1": "Fresh-admin-passphrase-7", "new_password2": "Fresh-admin-passphrase-7"}
+
+    answers = [client.post("/admin/password_change/", {"old_password": f"Guess-{n}", **wrong}) for n in range(2)]
+
+    assert [answer.status_code for answer in answers] == [200, 200]  # the form again, with its error
+    assert "Your old password was entered incorrectly" in answers[-1].content.decode()
+    assert User.objects.get(pk=admin_user.pk).failed_login_attempts == 2
+    client.post("/admin/password_change/", {"old_password": "Guess-3", **wrong})
+    locked = User.objects.get(pk=admin_user.pk)
+    assert (locked.is_locked, locked.access_token_version) == (True, admin_user.access_token_version + 1)
+    assert client.get("/admin/").status_code == 302  # the guesser's back-office session ended with the lock
+    assert locked.check_password("Admin-passphrase-2024")
