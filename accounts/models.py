@@ -77,8 +77,9 @@ class User(AbstractBaseUser, SoftDeleteModel):
     is_locked = models.BooleanField(default=False, db_column="IsLocked")
     locked_until = models.DateTimeField(null=True, blank=True, db_column="LockedUntil")
     locked_reason = models.CharField(max_length=255, blank=True, default="", db_column="LockedReason")
-    # The key of the user's most recent session (``UserSession.session_key``), empty once every
-    # session is ended. The plan's column, kept; the sessions themselves are ``dbo.UserSession``.
+    # The key of the user's most recent sign-in's session (``UserSession.session_key``), or of the
+    # one session "revoke others" kept; empty once that session ends. The plan's column, kept;
+    # the sessions themselves are ``dbo.UserSession``.
     session_token = models.CharField(max_length=255, blank=True, default="", db_column="SessionToken")
     access_token_version = models.IntegerField(default=1, db_default=1, db_column="AccessTokenVersion")
     refresh_token_version = models.IntegerField(default=1, db_default=1, db_column="RefreshTokenVersion")

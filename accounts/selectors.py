@@ -34,35 +34,12 @@ MAX_ID = 2**31 - 1  # the AutoField's range on every engine
 _REFERENCE_EXTRAS = [field for field in ReferenceModel._meta.concrete_fields if field.name not in ("id", "code")]
 
 
-def _user(user_id: int) -> QuerySet[User]:
-    from .models import User
-
-    # The manager joins status and role; of those, authentication and the API read the code.
-    # No ORDER BY: the model's default ordering means nothing for one row by key.
-    lookups = [f"{relation}__{field.name}" for relation in ("status", "user_role") for field in _REFERENCE_EXTRAS]
-    return User.objects.filter(pk=user_id).defer(*lookups).order_by()
-
-
-USER_BY_ID = CompiledQuery(_user, user_id=int)
-
-
-def user_by_id(user_id: object) -> User | None:
-    """The user a token's subject names (an id, as a string), with status and role; None if none.
-
-    The query of every authenticated request, compiled once rather than per request.
-    """
-    try:
-        pk = int(user_id)  # type: ignore[call-overload]  # a claim: any JSON value
-    except (ValueError, TypeError):
-        return None
-    return USER_BY_ID.first(user_id=pk) if 0 < pk <= MAX_ID else None
-
-
 def _session(session_key: str, user_id: int) -> QuerySet[UserSession]:
     from .models import UserSession
 
+    # The manager joins status and role; of those, authentication and the API read the code. The
+    # session's own user agent is not needed to check it. No ORDER BY: one row by its unique key.
     lookups = [f"user__{relation}__{field.name}" for relation in ("status", "user_role") for field in _REFERENCE_EXTRAS]
-    # The session's own user agent is not needed to check it.
     return (
         UserSession.objects.select_related("user__status", "user__user_role")
         .filter(session_key=session_key, user_id=user_id)

@@ -47,7 +47,7 @@ from .models import (
     normalize_email,
 )
 from .selectors import session_for_token
-from .sessions import device_remember, session_end, session_extend, session_open, sessions_end_all
+from .sessions import device_remember, session_end, session_extend, session_open, sessions_end_all, user_session
 from .tokens import hash_token, new_token
 
 # S105 reads "PASSWORD" in a name as a secret; this is a message.
@@ -412,9 +412,7 @@ def tokens_revoke_all(*, user: User, reason: str, actor: User | None) -> None:
     issued before now is refused at once."""
     sessions_end_all(user=user, reason=reason, actor=actor)
     User.objects.filter(pk=user.pk).update(
-        access_token_version=F("access_token_version") + 1,
-        refresh_token_version=F("refresh_token_version") + 1,
-        session_token="",
+        access_token_version=F("access_token_version") + 1, refresh_token_version=F("refresh_token_version") + 1
     )
     user.refresh_from_db(fields=["access_token_version", "refresh_token_version", "session_token"])
 
@@ -436,8 +434,6 @@ def session_logout_all(*, user: User, actor: User | None = None, reason: str = S
 @transaction.atomic
 def session_revoke(*, user: User, session_key: str, now: datetime | None = None) -> None:
     """End one of the caller's sessions (any device, this one included); another's is not found."""
-    from .sessions import user_session
-
     session = user_session(user=user, session_key=session_key)
     if session is None or not session_end(session, reason=SessionEndReason.REVOKED, actor=user, now=now):
         raise NotFound()

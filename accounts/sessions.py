@@ -155,16 +155,16 @@ def sessions_end_all(
 ) -> int:
     """End every active session of ``user`` (but ``keep``), in one statement; return how many.
 
-    Audited as one entry; the caller records the auth event of what ended them.
+    ``keep`` is then the user's one session, and ``SessionToken`` names it (or nothing). Audited
+    as one entry; the caller records the auth event of what ended them.
     """
     now = now or timezone.now()
     active = UserSession.objects.filter(user=user, ended_at__isnull=True)
     if keep is not None:
         active = active.exclude(pk=keep.pk)
     ended = active.update(ended_at=now, end_reason=reason, updated_by=actor, updated_date=now)
+    User.objects.filter(pk=user.pk).update(session_token=keep.session_key if keep is not None else "")
     if ended:
-        if keep is None:
-            User.objects.filter(pk=user.pk).update(session_token="")
         activity_record(
             action="sessions_ended",
             entity=user,

@@ -309,7 +309,15 @@ def test_the_migration_hashes_refresh_tokens_stored_in_clear_and_leaves_hashes_a
     [("0", 0), ("-5", 0), (str(2**31), 0), ("abc", 0), (None, 0), (str(2**31 - 1), 1), ("7", 1)],
 )
 def test_a_subject_outside_the_id_range_is_refused_without_a_query(subject, queries, db, django_assert_num_queries):
-    from accounts.selectors import user_by_id
+    from accounts.selectors import session_for_token
 
     with django_assert_num_queries(queries):
-        assert user_by_id(subject) is None
+        assert session_for_token("a-session-key", subject) is None
+
+
+@pytest.mark.parametrize("session_key", [None, 7, ["a-session-key"]])
+def test_a_session_claim_that_is_not_a_string_is_refused_without_a_query(user, session_key, django_assert_num_queries):
+    from accounts.selectors import session_for_token
+
+    with django_assert_num_queries(0):
+        assert session_for_token(session_key, str(user.pk)) is None

@@ -215,23 +215,27 @@ def test_ending_an_older_session_leaves_the_users_newest_named_and_records_which
     assert entry.new_values == {"user_session_id": older.pk, "end_reason": "revoked"}
 
 
-def test_ending_all_sessions_clears_the_users_session_token_unless_one_is_kept(user, make_user):
+def test_ending_all_sessions_leaves_the_kept_one_named_on_the_user_or_none(user, make_user):
+    from accounts.services import tokens_revoke_all
+
     other = make_user(email="other@example.com")
     open_on(other, CHROME_LINUX)
     now = timezone.now() + timedelta(minutes=5)
     kept, _ = open_on(user, FIREFOX_WINDOWS), open_on(user, SAFARI_IPHONE)
-    open_on(user, CHROME_LINUX)
+    open_on(user, CHROME_LINUX)  # the newest, named on the user until it ends
+    other_token = User.objects.get(pk=other.pk).session_token
 
     sessions_end_all(user=user, reason=SessionEndReason.REVOKED, actor=user, now=now, keep=kept)
     user.refresh_from_db()
-    other_token = User.objects.get(pk=other.pk).session_token
-    assert user.session_token != ""  # the kept session may still be named
-    sessions_end_all(user=user, reason=SessionEndReason.LOGOUT_ALL, actor=user, now=now)
+    assert user.session_token == kept.session_key
+    tokens_revoke_all(user=user, reason=SessionEndReason.LOGOUT_ALL, actor=user)
 
-    user.refresh_from_db()
-    assert user.session_token == ""
+    assert user.session_token == ""  # refreshed by tokens_revoke_all
+    assert User.objects.get(pk=user.pk).session_token == ""
     assert User.objects.get(pk=other.pk).session_token == other_token != ""
-    assert set(UserSession.objects.filter(user=user).values_list("updated_date", flat=True)) == {now}
+    assert set(UserSession.objects.filter(user=user, end_reason="revoked").values_list("updated_date", flat=True)) == {
+        now
+    }
     assert list(
         ActivityLog.objects.filter(action="sessions_ended").order_by("pk").values_list("description", flat=True)
     ) == ["Ended 2 sessions (revoked)", "Ended 1 session (logout_all)"]

@@ -4,6 +4,10 @@ A page is read by key, newest first: the cursor names the last row given (its ti
 and the next page is the rows strictly after it in that order, read through the index that
 serves the order. Unlike an offset, a row written between two pages neither repeats nor
 disappears, and page 1,000 costs what page 1 does. ``?limit=`` is 1 to 200, 50 by default.
+
+Not DRF's ``CursorPagination``: the contract's ``next`` is the cursor itself, not a URL; a bad
+cursor or limit is a 400 naming the parameter (DRF answers 404 and clamps the limit); and ties
+in time are broken by id in the key, where DRF keeps an offset into the tied rows.
 """
 
 from __future__ import annotations
