@@ -75,6 +75,8 @@ class LoginApi(PublicApi):
     )
     def post(self, request):
         user, tokens = services.user_login(**validated_input(s.LoginInput, request))
+        if tokens.get("mfa_required"):
+            return Response(tokens)
         return Response({**tokens, "user": user_profile(user=user)})
 
 

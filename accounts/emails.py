@@ -77,6 +77,18 @@ SECURITY_NOTICES = {
     "used before.",
     EmailType.SECURITY_TOKEN_REUSE: "A sign-in token of your EventLead account was used after it had been replaced, "
     "which can mean someone else holds a copy of it. We signed that device out.",
+    EmailType.SECURITY_MFA_ENABLED: "Two-factor authentication was turned on for your EventLead account. Keep your "
+    "recovery codes somewhere safe: each one signs you in once if you lose your phone.",
+    EmailType.SECURITY_MFA_DISABLED: "Two-factor authentication was turned off for your EventLead account. Signing "
+    "in now needs only your password.",
+    EmailType.SECURITY_RECOVERY_CODE_USED: "One of your EventLead recovery codes was used to sign in. It will not "
+    "work again.",
+    EmailType.SECURITY_RECOVERY_CODES_REGENERATED: "New recovery codes were made for your EventLead account. The old "
+    "ones no longer work.",
+    EmailType.SECURITY_EMAIL_CHANGE_REQUESTED: "Someone signed in to your EventLead account asked to change its email "
+    "address. Nothing changes unless the link sent to the new address is followed.",
+    EmailType.SECURITY_EMAIL_CHANGED: "The email address of your EventLead account was changed, and every device was "
+    "signed out. This address no longer signs in.",
 }
 UNKNOWN = "unknown"
 

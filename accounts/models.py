@@ -81,6 +81,10 @@ class User(AbstractBaseUser, SoftDeleteModel):
     # one session "revoke others" kept; empty once that session ends. The plan's column, kept;
     # the sessions themselves are ``dbo.UserSession``.
     session_token = models.CharField(max_length=255, blank=True, default="", db_column="SessionToken")
+    # When the user's TOTP device was confirmed; NULL while MFA is off. The device (django-otp's
+    # TOTPDevice) holds the secret; this copy is on the row every request reads already, so a
+    # company that requires MFA checks it without another query. ``accounts.mfa`` keeps both.
+    mfa_enabled_at = models.DateTimeField(null=True, blank=True, db_column="MfaEnabledAt")
     access_token_version = models.IntegerField(default=1, db_default=1, db_column="AccessTokenVersion")
     refresh_token_version = models.IntegerField(default=1, db_default=1, db_column="RefreshTokenVersion")
 
@@ -129,6 +133,10 @@ class User(AbstractBaseUser, SoftDeleteModel):
     def is_active(self) -> bool:  # type: ignore[override]
         """Active status, not locked, not deleted: the only users Django lets sign in."""
         return not self.is_deleted and self.status.code == UserStatus.ACTIVE and not self.is_locked_at(timezone.now())
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
     @property
     def is_system_admin(self) -> bool:
@@ -223,6 +231,8 @@ class SessionEndReason(models.TextChoices):
     ACCOUNT_DELETED = "account_deleted"
     ADMIN = "admin"  # ended from the back office
     ACCOUNT_SECURED = "account_secured"  # "this wasn't me", from a security email
+    EMAIL_CHANGED = "email_changed"
+    ACCOUNT_CLOSED = "account_closed"
 
 
 class UserSession(TrackedModel):
@@ -315,3 +325,51 @@ class UserSecureAccountToken(OneTimeToken):
     class Meta:
         db_table = "dbo.UserSecureAccountToken"
         constraints = [models.UniqueConstraint(fields=["token_hash"], name="UQ_UserSecureAccountToken_TokenHash")]
+
+
+class UserMfaToken(OneTimeToken):
+    """The ``mfaToken`` of a sign-in waiting for its second factor (hash only; five minutes, single use)."""
+
+    id = models.AutoField(primary_key=True, db_column="UserMfaTokenID")
+    user = models.ForeignKey(User, models.PROTECT, related_name="mfa_tokens", db_column="UserID")
+
+    class Meta:
+        db_table = "dbo.UserMfaToken"
+        constraints = [models.UniqueConstraint(fields=["token_hash"], name="UQ_UserMfaToken_TokenHash")]
+
+
+class UserRecoveryCode(TrackedModel):
+    """One of a user's ten MFA recovery codes (hash only), each usable once.
+
+    Regenerating deletes the old set. The codes are random (50 bits), so an unsalted SHA-256 is
+    a lookup key an attacker cannot reverse, as for the one-time tokens.
+    """
+
+    id = models.BigAutoField(primary_key=True, db_column="UserRecoveryCodeID")
+    # Indexed by its unique constraint, which leads with it.
+    user = models.ForeignKey(User, models.PROTECT, related_name="recovery_codes", db_column="UserID", db_index=False)
+    code_hash = models.CharField(max_length=64, db_column="CodeHash")
+    used_at = models.DateTimeField(null=True, blank=True, db_column="UsedAt")
+
+    class Meta:
+        db_table = "dbo.UserRecoveryCode"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="UQ_UserRecoveryCode_UserID_CodeHash")
+        ]
+
+    def __str__(self):
+        # Never the hash.
+        return f"Recovery code of user {self.user_id}, {'used' if self.used_at else 'unused'}"
+
+
+class UserEmailChangeToken(OneTimeToken):
+    """The token of an email change's confirmation link, sent to the new address (hash only)."""
+
+    id = models.AutoField(primary_key=True, db_column="UserEmailChangeTokenID")
+    user = models.ForeignKey(User, models.PROTECT, related_name="email_change_tokens", db_column="UserID")
+    # In normalize_email() form; checked for uniqueness again when the link is followed.
+    new_email = models.EmailField(max_length=254, db_column="NewEmail")
+
+    class Meta:
+        db_table = "dbo.UserEmailChangeToken"
+        constraints = [models.UniqueConstraint(fields=["token_hash"], name="UQ_UserEmailChangeToken_TokenHash")]

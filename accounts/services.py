@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
@@ -57,6 +57,9 @@ LOCKED_REASON_FAILED_LOGINS = "Too many failed sign-in attempts."
 # AuthEvent failure reasons of a failed password check (event login_failed).
 FAILURE_WRONG_PASSWORD = "wrong_password"  # noqa: S105 - a reason code, not a password
 FAILURE_WRONG_CURRENT_PASSWORD = "wrong_current_password"  # noqa: S105 - a reason code, not a password
+FAILURE_WRONG_REAUTH_CODE = "wrong_reauthentication_code"
+# Failures of someone who holds a signed-in session: the lock they reach also ends every session.
+SESSION_HOLDER_FAILURES = frozenset({FAILURE_WRONG_CURRENT_PASSWORD, FAILURE_WRONG_REAUTH_CODE})
 SUBJECT_VERIFY = "Verify your EventLead email address"
 SUBJECT_EXISTING = "Someone tried to sign up with your email address"
 SUBJECT_RESET = "Reset your EventLead password"
@@ -213,16 +216,22 @@ def email_verify(*, token: str, now: datetime | None = None) -> User:
 # Login, lockout and sessions ------------------------------------------------------------------
 
 
-def user_login(*, email: str, password: str, now: datetime | None = None) -> tuple[User, dict[str, str]]:
+def user_login(*, email: str, password: str, now: datetime | None = None) -> tuple[User, dict[str, Any]]:
     """Check credentials with lockout; return the user and a fresh token pair.
 
     Unknown address, wrong password, locked or suspended account: one generic
-    ``InvalidCredentials``. ``EmailNotVerified`` only after a correct password.
+    ``InvalidCredentials``. ``EmailNotVerified`` only after a correct password. With MFA on
+    there is no session yet: ``{"mfa_required": True, "mfa_token": ...}`` instead of the tokens,
+    and ``accounts.mfa.mfa_verify`` opens it once a code is given.
     """
     user = credentials_check(email=email, password=password, now=now)
     if user.status.code == UserStatus.PENDING:
         auth_event_record(event_type=AuthEventType.LOGIN_FAILED, user=user, failure_reason="email_not_verified")
         raise EmailNotVerified()
+    if user.mfa_enabled:
+        from .mfa import mfa_challenge  # accounts.mfa builds on this module
+
+        return user, {"mfa_required": True, "mfa_token": mfa_challenge(user=user, now=now)}
     return user, session_start(user=user, now=now)
 
 
@@ -291,7 +300,7 @@ def login_failure_register(
     if locked:
         auth_event_record(event_type=AuthEventType.ACCOUNT_LOCKED, user=user, failure_reason="too_many_failures")
         with transaction.atomic():
-            if failure_reason == FAILURE_WRONG_CURRENT_PASSWORD:
+            if failure_reason in SESSION_HOLDER_FAILURES:
                 tokens_revoke_all(user=user, reason=SessionEndReason.ACCOUNT_LOCKED, actor=None)
             _audit_user_change(user, before, action="account_locked", actor=None)
             email_queue(email_type=EmailType.ACCOUNT_LOCKED, recipient=user.email, subject=SUBJECT_LOCKED, user=user)

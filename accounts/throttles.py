@@ -35,9 +35,16 @@ DEFAULT_RATES = {
     "passwordResetConfirm": "10/hour",
     "tokenRefresh": "10/min",
     "secureAccount": "10/hour",
+    "emailChangeConfirm": "10/hour",
+    # The MFA step of a sign-in: per client IP, and per mfaToken in a bucket of its own.
+    "mfaVerify": "10/min",
     # Per signed-in user.
     "passwordChange": "10/hour",
     "reauthenticate": "10/hour",
+    "mfa": "20/hour",
+    "emailChange": "5/hour",
+    "accountExport": "10/hour",
+    "accountClose": "10/hour",
 }
 
 
@@ -108,3 +115,9 @@ class RefreshTokenRateThrottle(BodyValueRateThrottle):
     """Per refresh token in the body (``refresh``), not per IP, so a NAT's failed sign-ins never block it."""
 
     field = "refresh"
+
+
+class MfaTokenRateThrottle(BodyValueRateThrottle):
+    """Per ``mfaToken`` in the body: the guesses at one sign-in's second factor, from any address."""
+
+    field = "mfaToken"

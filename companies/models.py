@@ -47,6 +47,8 @@ class Company(SoftDeleteModel):
         "self", models.PROTECT, null=True, blank=True, related_name="subsidiaries", db_column="ParentCompanyID"
     )
     abr_last_verified_at = models.DateTimeField(null=True, blank=True, db_column="ABRLastVerifiedAt")
+    # Members without MFA are refused on this company's routes (403 ``mfa_required``).
+    require_mfa = models.BooleanField(default=False, db_default=False, db_column="RequireMfa")
 
     class Meta:
         db_table = "dbo.Company"

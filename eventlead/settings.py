@@ -260,6 +260,9 @@ MIDDLEWARE.insert(
 # TOTP on admin sign-in (OWASP ASVS 4.0.3, V4.3.1): on in production, off under DEBUG (make run).
 ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "EventLead"
+# Wrong TOTP codes count toward the account lockout and the MFA step's rate limits instead of
+# django-otp's per-device delay, which would also refuse the right code typed a second later.
+OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Email queue (django-tasks) ---------------------------------------------------------------

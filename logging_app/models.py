@@ -74,6 +74,14 @@ class AuthEventType(models.TextChoices):
     TOKEN_REUSE_DETECTED = "token_reuse_detected"  # noqa: S105 - a rotated refresh token came back
     REAUTHENTICATED = "reauthenticated"
     ACCOUNT_SECURED = "account_secured"  # "this wasn't me"
+    MFA_CHALLENGED = "mfa_challenged"  # the password was right; a second factor is asked for
+    MFA_ENABLED = "mfa_enabled"
+    MFA_DISABLED = "mfa_disabled"  # by its user, or reset by an administrator (reason given)
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"
+    EMAIL_CHANGED = "email_changed"
+    ACCOUNT_CLOSED = "account_closed"
 
 
 class AuthEvent(models.Model):
@@ -143,6 +151,15 @@ class EmailType(models.TextChoices):
     SECURITY_PASSWORD_RESET = "security_password_reset"  # noqa: S105
     SECURITY_NEW_DEVICE = "security_new_device"
     SECURITY_TOKEN_REUSE = "security_token_reuse"  # noqa: S105
+    SECURITY_MFA_ENABLED = "security_mfa_enabled"
+    SECURITY_MFA_DISABLED = "security_mfa_disabled"
+    SECURITY_RECOVERY_CODE_USED = "security_recovery_code_used"
+    SECURITY_RECOVERY_CODES_REGENERATED = "security_recovery_codes_regenerated"
+    SECURITY_EMAIL_CHANGE_REQUESTED = "security_email_change_requested"  # to the old address
+    SECURITY_EMAIL_CHANGED = "security_email_changed"  # to the old address
+    # Email change, to the new address: the confirmation link, or (address taken) a notice.
+    EMAIL_CHANGE_CONFIRM = "email_change_confirm"
+    EMAIL_CHANGE_ADDRESS_TAKEN = "email_change_address_taken"
 
 
 class EmailStatus(models.TextChoices):

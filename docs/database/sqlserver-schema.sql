@@ -323,6 +323,80 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- accounts.0005_mfa_email_change
+BEGIN TRANSACTION;
+GO
+--
+-- Create model UserEmailChangeToken
+--
+CREATE TABLE [dbo].[UserEmailChangeToken] ([TokenHash] nvarchar(64) NOT NULL, [ExpiresAt] datetimeoffset NOT NULL, [UsedAt] datetimeoffset NULL, [CreatedDate] datetimeoffset NOT NULL, [UpdatedDate] datetimeoffset NOT NULL, [UserEmailChangeTokenID] int NOT NULL CONSTRAINT [PK_UserEmailChangeToken] PRIMARY KEY IDENTITY (1, 1), [NewEmail] nvarchar(254) NOT NULL, [CreatedBy] int NULL, [UpdatedBy] int NULL, [UserID] int NOT NULL, CONSTRAINT [UQ_UserEmailChangeToken_TokenHash] UNIQUE ([TokenHash]));
+GO
+--
+-- Create model UserMfaToken
+--
+CREATE TABLE [dbo].[UserMfaToken] ([TokenHash] nvarchar(64) NOT NULL, [ExpiresAt] datetimeoffset NOT NULL, [UsedAt] datetimeoffset NULL, [CreatedDate] datetimeoffset NOT NULL, [UpdatedDate] datetimeoffset NOT NULL, [UserMfaTokenID] int NOT NULL CONSTRAINT [PK_UserMfaToken] PRIMARY KEY IDENTITY (1, 1), [CreatedBy] int NULL, [UpdatedBy] int NULL, [UserID] int NOT NULL, CONSTRAINT [UQ_UserMfaToken_TokenHash] UNIQUE ([TokenHash]));
+GO
+--
+-- Create model UserRecoveryCode
+--
+CREATE TABLE [dbo].[UserRecoveryCode] ([CreatedDate] datetimeoffset NOT NULL, [UpdatedDate] datetimeoffset NOT NULL, [UserRecoveryCodeID] bigint NOT NULL CONSTRAINT [PK_UserRecoveryCode] PRIMARY KEY IDENTITY (1, 1), [CodeHash] nvarchar(64) NOT NULL, [UsedAt] datetimeoffset NULL, [CreatedBy] int NULL, [UpdatedBy] int NULL, [UserID] int NOT NULL, CONSTRAINT [UQ_UserRecoveryCode_UserID_CodeHash] UNIQUE ([UserID], [CodeHash]));
+GO
+--
+-- Remove constraint CK_UserSession_EndReason from model usersession
+--
+ALTER TABLE [dbo].[UserSession] DROP CONSTRAINT [CK_UserSession_EndReason];
+GO
+--
+-- Add field mfa_enabled_at to user
+--
+ALTER TABLE [dbo].[User] ADD [MfaEnabledAt] datetimeoffset NULL;
+GO
+--
+-- Alter field end_reason on usersession
+--
+-- (no-op)
+--
+-- Create constraint CK_UserSession_EndReason on model usersession
+--
+ALTER TABLE [dbo].[UserSession] ADD CONSTRAINT [CK_UserSession_EndReason] CHECK ([EndReason] IN ('', 'logout', 'revoked', 'logout_all', 'password_changed', 'password_reset', 'reuse_detected', 'account_locked', 'account_suspended', 'account_deleted', 'admin', 'account_secured', 'email_changed', 'account_closed'));
+GO
+ALTER TABLE [dbo].[UserEmailChangeToken] ADD CONSTRAINT [FK_UserEmailChangeToken_CreatedBy] FOREIGN KEY ([CreatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserEmailChangeToken] ADD CONSTRAINT [FK_UserEmailChangeToken_UpdatedBy] FOREIGN KEY ([UpdatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserEmailChangeToken] ADD CONSTRAINT [FK_UserEmailChangeToken_UserID] FOREIGN KEY ([UserID]) REFERENCES [dbo].[User] ([UserID]);
+GO
+CREATE INDEX [IX_UserEmailChangeToken_CreatedBy] ON [dbo].[UserEmailChangeToken] ([CreatedBy]);
+GO
+CREATE INDEX [IX_UserEmailChangeToken_UpdatedBy] ON [dbo].[UserEmailChangeToken] ([UpdatedBy]);
+GO
+CREATE INDEX [IX_UserEmailChangeToken_UserID] ON [dbo].[UserEmailChangeToken] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserMfaToken] ADD CONSTRAINT [FK_UserMfaToken_CreatedBy] FOREIGN KEY ([CreatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserMfaToken] ADD CONSTRAINT [FK_UserMfaToken_UpdatedBy] FOREIGN KEY ([UpdatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserMfaToken] ADD CONSTRAINT [FK_UserMfaToken_UserID] FOREIGN KEY ([UserID]) REFERENCES [dbo].[User] ([UserID]);
+GO
+CREATE INDEX [IX_UserMfaToken_CreatedBy] ON [dbo].[UserMfaToken] ([CreatedBy]);
+GO
+CREATE INDEX [IX_UserMfaToken_UpdatedBy] ON [dbo].[UserMfaToken] ([UpdatedBy]);
+GO
+CREATE INDEX [IX_UserMfaToken_UserID] ON [dbo].[UserMfaToken] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserRecoveryCode] ADD CONSTRAINT [FK_UserRecoveryCode_CreatedBy] FOREIGN KEY ([CreatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserRecoveryCode] ADD CONSTRAINT [FK_UserRecoveryCode_UpdatedBy] FOREIGN KEY ([UpdatedBy]) REFERENCES [dbo].[User] ([UserID]);
+GO
+ALTER TABLE [dbo].[UserRecoveryCode] ADD CONSTRAINT [FK_UserRecoveryCode_UserID] FOREIGN KEY ([UserID]) REFERENCES [dbo].[User] ([UserID]);
+GO
+CREATE INDEX [IX_UserRecoveryCode_CreatedBy] ON [dbo].[UserRecoveryCode] ([CreatedBy]);
+GO
+CREATE INDEX [IX_UserRecoveryCode_UpdatedBy] ON [dbo].[UserRecoveryCode] ([UpdatedBy]);
+GO
+COMMIT TRANSACTION;
+GO
+
 -- contenttypes.0001_initial
 BEGIN TRANSACTION;
 GO
@@ -855,6 +929,17 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- companies.0003_company_require_mfa
+BEGIN TRANSACTION;
+GO
+--
+-- Add field require_mfa to company
+--
+ALTER TABLE [dbo].[Company] ADD [RequireMfa] bit CONSTRAINT [DF_Company_RequireMfa] DEFAULT 0 NOT NULL;
+GO
+COMMIT TRANSACTION;
+GO
+
 -- configuration.0001_initial
 BEGIN TRANSACTION;
 GO
@@ -1012,6 +1097,40 @@ GO
 -- Create constraint CK_EmailDelivery_EmailType on model emaildelivery
 --
 ALTER TABLE [log].[EmailDelivery] ADD CONSTRAINT [CK_EmailDelivery_EmailType] CHECK ([EmailType] IN ('email_verification', 'password_reset', 'invitation', 'account_locked', 'signup_existing_account', 'security_password_changed', 'security_password_reset', 'security_new_device', 'security_token_reuse'));
+GO
+COMMIT TRANSACTION;
+GO
+
+-- logging_app.0004_mfa_and_lifecycle_events
+BEGIN TRANSACTION;
+GO
+--
+-- Remove constraint CK_AuthEvent_EventType from model authevent
+--
+ALTER TABLE [log].[AuthEvent] DROP CONSTRAINT [CK_AuthEvent_EventType];
+GO
+--
+-- Remove constraint CK_EmailDelivery_EmailType from model emaildelivery
+--
+ALTER TABLE [log].[EmailDelivery] DROP CONSTRAINT [CK_EmailDelivery_EmailType];
+GO
+--
+-- Alter field event_type on authevent
+--
+-- (no-op)
+--
+-- Alter field email_type on emaildelivery
+--
+-- (no-op)
+--
+-- Create constraint CK_AuthEvent_EventType on model authevent
+--
+ALTER TABLE [log].[AuthEvent] ADD CONSTRAINT [CK_AuthEvent_EventType] CHECK ([EventType] IN ('login_success', 'login_failed', 'account_locked', 'account_unlocked', 'logout', 'logout_all', 'token_refreshed', 'email_verified', 'password_reset_requested', 'password_reset_completed', 'password_changed', 'session_ended', 'token_reuse_detected', 'reauthenticated', 'account_secured', 'mfa_challenged', 'mfa_enabled', 'mfa_disabled', 'recovery_code_used', 'recovery_codes_regenerated', 'email_change_requested', 'email_changed', 'account_closed'));
+GO
+--
+-- Create constraint CK_EmailDelivery_EmailType on model emaildelivery
+--
+ALTER TABLE [log].[EmailDelivery] ADD CONSTRAINT [CK_EmailDelivery_EmailType] CHECK ([EmailType] IN ('email_verification', 'password_reset', 'invitation', 'account_locked', 'signup_existing_account', 'security_password_changed', 'security_password_reset', 'security_new_device', 'security_token_reuse', 'security_mfa_enabled', 'security_mfa_disabled', 'security_recovery_code_used', 'security_recovery_codes_regenerated', 'security_email_change_requested', 'security_email_changed', 'email_change_confirm', 'email_change_address_taken'));
 GO
 COMMIT TRANSACTION;
 GO

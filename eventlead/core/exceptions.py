@@ -74,6 +74,16 @@ class PasswordExpired(DomainError):
     code, status_code, message = "password_expired", 403, "Your password has expired. Change it to continue."
 
 
+class MfaRequired(DomainError):
+    """The company requires MFA of its members and the caller has not turned it on."""
+
+    code, status_code, message = (
+        "mfa_required",
+        403,
+        "This company requires two-factor authentication. Turn it on (POST /api/v1/auth/mfa/totp/setup) to continue.",
+    )
+
+
 class Conflict(DomainError):
     code, status_code, message = "conflict", 409, "This conflicts with existing data."
 

@@ -123,6 +123,7 @@ DBO = (
         "LockedUntil",
         "LockedReason",
         "SessionToken",
+        "MfaEnabledAt",
         "AccessTokenVersion",
         "RefreshTokenVersion",
     ),
@@ -153,6 +154,7 @@ DBO = (
         "PostalCode",
         "ParentCompanyID",
         "ABRLastVerifiedAt",
+        "RequireMfa",
     ),
     _entity(
         "UserCompany",
@@ -270,6 +272,20 @@ DBO = (
         "UserSecureAccountToken",
         "UserSecureAccountTokenID",
         "UserID",
+        "TokenHash",
+        "ExpiresAt",
+        "UsedAt",
+        "CreatedDate",
+    ),
+    # Added with MFA and the account lifecycle: a sign-in's token while it waits for its second
+    # factor, the recovery codes (hashes), and an email change's confirmation token.
+    _tracked("UserMfaToken", "UserMfaTokenID", "UserID", "TokenHash", "ExpiresAt", "UsedAt", "CreatedDate"),
+    _tracked("UserRecoveryCode", "UserRecoveryCodeID", "UserID", "CodeHash", "UsedAt", "CreatedDate"),
+    _tracked(
+        "UserEmailChangeToken",
+        "UserEmailChangeTokenID",
+        "UserID",
+        "NewEmail",
         "TokenHash",
         "ExpiresAt",
         "UsedAt",

@@ -43,7 +43,7 @@ def test_information_schema_holds_the_catalogue_tables_and_framework_tables_only
 
     assert ours == {(table.schema, table.name) for table in CATALOGUE.tables}
     assert Counter(schema for schema, _ in ours) == {
-        "dbo": 12,
+        "dbo": 15,
         "ref": 13,
         "config": 2,
         "log": 4,

@@ -244,7 +244,7 @@ APP_SETTINGS = [
         1,
         1440,
         "Minutes a sign-in or re-authentication counts as recent for sensitive operations (step-up): "
-        "revoking other sessions and, later, email, MFA and account changes.",
+        "revoking other sessions, changing the email address, MFA changes and closing the account.",
     ),
     (
         "security.rate_limits",
@@ -255,8 +255,10 @@ APP_SETTINGS = [
         None,
         None,
         "Requests allowed per period, by action: per client IP (signup, verifyEmailResend, login, "
-        "passwordReset, abrSearch; the email-sending ones also per address), per token (verifyEmail, "
-        "passwordResetConfirm, tokenRefresh) or per signed-in user (passwordChange).",
+        "passwordReset, abrSearch, mfaVerify; the email-sending ones also per address), per token "
+        "(verifyEmail, passwordResetConfirm, tokenRefresh, secureAccount, emailChangeConfirm, and mfaVerify "
+        "per mfaToken) or per signed-in user (passwordChange, reauthenticate, mfa, emailChange, accountExport, "
+        "accountClose).",
     ),
     # A reserved domain (RFC 2606) until an administrator sets the production mailbox: mail
     # from a domain the company does not own would be spoofing someone else's.
