@@ -40,7 +40,9 @@ from .jwt import (
 from .models import (
     SessionEndReason,
     User,
+    UserEmailChangeToken,
     UserEmailVerificationToken,
+    UserMfaToken,
     UserPasswordResetToken,
     UserSecureAccountToken,
     UserSession,
@@ -158,7 +160,14 @@ def user_signup(*, email: str, password: str, first_name: str, last_name: str) -
 
 
 # The one-time token models; OneTimeToken itself is abstract (no manager, no ``user``).
-OneTimeTokenT = TypeVar("OneTimeTokenT", UserEmailVerificationToken, UserPasswordResetToken, UserSecureAccountToken)
+OneTimeTokenT = TypeVar(
+    "OneTimeTokenT",
+    UserEmailVerificationToken,
+    UserPasswordResetToken,
+    UserSecureAccountToken,
+    UserMfaToken,
+    UserEmailChangeToken,
+)
 
 
 def _one_time_token_issue(
