@@ -1,5 +1,5 @@
-"""Back office for users: find, edit, unlock, suspend, end sessions; never a password, token hash
-or session key on screen."""
+"""Back office for users: find, edit, unlock, suspend, end sessions, reset MFA; never a password,
+token hash, session key or MFA secret on screen."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from companies.models import UserCompany
 from eventlead.backoffice.options import (
@@ -30,6 +29,7 @@ from eventlead.backoffice.options import (
 from reference.models import UserRole, UserStatus
 
 from . import admin_actions
+from .mfa import recovery_codes_left
 from .models import User, UserSession
 from .sessions import UNKNOWN_DEVICE
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 # token versions (bookkeeping for revocation); one-time token tables are not registered at all.
 USER_FIELDSETS: _FieldsetSpec = (
     (None, {"fields": ("email", "first_name", "last_name", "phone", "role_title", "profile_picture_url")}),
-    ("Access", {"fields": ("user_role", "status", "two_factor")}),
+    ("Access", {"fields": ("user_role", "status", "mfa_status")}),
     ("Preferences", {"fields": ("timezone_identifier", "language", "country")}),
     (
         "Sign-in and lockout",
@@ -61,7 +61,7 @@ USER_FIELDSETS: _FieldsetSpec = (
 )
 USER_READONLY_FIELDS = (
     "email",
-    "two_factor",
+    "mfa_status",
     "email_verified_at",
     "last_login",
     "last_password_change",
@@ -114,6 +114,11 @@ MESSAGE_SESSION_ENDED = "Ended the session on {device}."
 MESSAGE_SESSION_ALREADY_ENDED = "That session had already ended or expired: nothing was changed."
 MESSAGE_SESSION_NOT_FOUND = "This user has no such session: nothing was changed."
 MESSAGE_SIGNED_OUT_EVERYWHERE = "Signed {email} out of every device."
+MESSAGE_MFA_RESET = (
+    "Two-factor authentication turned off for {email}: device and {codes} unused recovery code{s} deleted. "
+    "They set it up again (a system admin at the next back-office sign-in)."
+)
+MESSAGE_MFA_NOT_ON = "Two-factor authentication was not on for {email}: nothing was changed."
 
 
 def panel_sessions(user: User) -> list[UserSession]:
@@ -149,6 +154,24 @@ class SessionsPanel:
     more_url: str  # all of the user's sessions, when there are more than the panel shows
     can_end: bool
     end_all_url: str
+
+
+@dataclass(frozen=True)
+class MfaPanel:
+    """The "Reset MFA" form of ``admin/accounts/user/change_form.html`` (the status is in "Access")."""
+
+    on: bool
+    can_reset: bool
+    reset_url: str
+    reason_max_length: int
+
+
+class MfaResetForm(forms.Form):
+    reason = forms.CharField(
+        max_length=admin_actions.MFA_RESET_REASON_MAX_LENGTH,
+        strip=True,
+        error_messages={"required": admin_actions.MESSAGE_MFA_RESET_REASON},
+    )
 
 
 class SessionStateFilter(admin.SimpleListFilter):
@@ -266,7 +289,7 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     ordering = ("email",)
     autocomplete_fields = ("language", "country")
     inlines = (MembershipInline,)
-    actions = ("unlock", "sign_out_everywhere", "resend_verification", "suspend", "reactivate", "reset_two_factor")
+    actions = ("unlock", "sign_out_everywhere", "resend_verification", "suspend", "reactivate")
     fieldsets = USER_FIELDSETS
     readonly_fields = USER_READONLY_FIELDS
 
@@ -286,6 +309,12 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
             context["sessions_panel"] = self._sessions_panel(request, obj)
+            context["mfa_panel"] = MfaPanel(
+                on=obj.mfa_enabled,
+                can_reset=self.has_change_permission(request, obj),
+                reset_url=self._url("mfa_reset", quote(obj.pk)),
+                reason_max_length=admin_actions.MFA_RESET_REASON_MAX_LENGTH,
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _sessions_panel(self, request, user):
@@ -310,12 +339,13 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     def email_verified(self, user):
         return user.email_verified_at is not None
 
-    @admin.display(description="Two-factor sign-in")
-    def two_factor(self, user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).only("last_used_at").first()
-        if device is None:
-            return "Not enrolled (enrols at the next back-office sign-in)"
-        return f"Enrolled, last used {device.last_used_at:%Y-%m-%d %H:%M}" if device.last_used_at else "Enrolled"
+    @admin.display(description="Two-factor authentication")
+    def mfa_status(self, user):
+        if not user.mfa_enabled:
+            return "Off (a system admin sets it up at the next back-office sign-in)"
+        left = recovery_codes_left(user)
+        since = timezone.localtime(user.mfa_enabled_at)
+        return f"On since {since:%Y-%m-%d %H:%M %Z}; {left} of 10 recovery codes left"
 
     # Ending sessions from the user's page (POST only: the page's buttons) ---------------------
 
@@ -331,6 +361,11 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
                 "<path:object_id>/sessions/end-all/",
                 self.admin_site.admin_view(self.sessions_end_all_view),
                 name=f"{name}_sessions_end_all",
+            ),
+            path(
+                "<path:object_id>/mfa/reset/",
+                self.admin_site.admin_view(self.mfa_reset_view),
+                name=f"{name}_mfa_reset",
             ),
             *super().get_urls(),
         ]
@@ -377,6 +412,26 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
         self.message_user(request, MESSAGE_SIGNED_OUT_EVERYWHERE.format(email=user.email))
         return HttpResponseRedirect(self._url("change", quote(user.pk)))
 
+    @method_decorator(require_POST)
+    def mfa_reset_view(self, request, object_id):
+        """Turn the user's MFA off (a lost phone), with the reason the form requires; back to their page."""
+        user = self._user_to_change(request, object_id)
+        if user is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        form = MfaResetForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                self.message_user(request, " ".join(errors), messages.ERROR)
+            return HttpResponseRedirect(self._url("change", quote(user.pk)))
+        codes = admin_actions.user_mfa_reset(user=user, actor=request.user, reason=form.cleaned_data["reason"])
+        if codes is None:
+            self.message_user(request, MESSAGE_MFA_NOT_ON.format(email=user.email), messages.WARNING)
+        else:
+            self.message_user(
+                request, MESSAGE_MFA_RESET.format(email=user.email, codes=codes, s="" if codes == 1 else "s")
+            )
+        return HttpResponseRedirect(self._url("change", quote(user.pk)))
+
     # Actions ----------------------------------------------------------------------------------
 
     def _report(self, request, done: int, verb: str, skipped: int = 0, why: str = ""):
@@ -415,8 +470,3 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
     def reactivate(self, request, queryset):
         done = sum(admin_actions.user_reactivate(user=user, actor=request.user) for user in queryset)
         self._report(request, done, "Reactivated", len(queryset) - done, "not suspended")
-
-    @admin.action(description="Reset two-factor sign-in (lost device)", permissions=("change",))
-    def reset_two_factor(self, request, queryset):
-        done = sum(bool(admin_actions.user_two_factor_reset(user=user, actor=request.user)) for user in queryset)
-        self._report(request, done, "Reset two-factor sign-in for", len(queryset) - done, "not enrolled")

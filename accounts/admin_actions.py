@@ -1,4 +1,4 @@
-"""What the back office does to users: edit, unlock, suspend, reactivate, end sessions.
+"""What the back office does to users: edit, unlock, suspend, reactivate, end sessions, reset MFA.
 
 Each change is one transaction with its ``audit.User`` snapshot, and a role change also
 writes ``audit.Role`` (scope system).
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from auditing.services import activity_record, entity_snapshot_record, role_change_record, snapshot
 from companies.services import invitations_sent_cancel
@@ -17,12 +16,16 @@ from logging_app.services import auth_event_record
 from reference.models import UserRole, UserStatus
 from reference.selectors import reference_id
 
+from .mfa import mfa_disable, recovery_codes_left
 from .models import SessionEndReason, User, UserSession
 from .services import email_verification_resend, session_logout_all, tokens_revoke_all
 from .sessions import session_end
 
 MESSAGE_OWN_ROLE = "You cannot take the system_admin role away from yourself; ask another admin."
 MESSAGE_OWN_STATUS = "You cannot suspend or deactivate your own account."
+MESSAGE_MFA_RESET_REASON = "Say why two-factor authentication is being reset (for the audit trail)."
+# The reason is kept on the ``mfa_disabled`` auth event, whose FailureReason holds 100 characters.
+MFA_RESET_REASON_MAX_LENGTH = 100
 REASON_BACK_OFFICE = "changed in the back office"
 REASON_INVITER_SUSPENDED = "Cancelled: the account that sent it was suspended."
 
@@ -163,17 +166,34 @@ def user_verification_resend(*, user: User) -> bool:
 
 
 @transaction.atomic
-def user_two_factor_reset(*, user: User, actor: User) -> int:
-    """Remove ``user``'s TOTP devices (a lost phone): they enrol again at their next sign-in."""
-    removed, _ = TOTPDevice.objects.filter(user=user).delete()
-    if removed:
-        activity_record(
-            action="admin_two_factor_reset", entity=user, actor=actor, description="Removed the back-office TOTP device"
-        )
-    return removed
+def user_mfa_reset(*, user: User, actor: User | None, reason: str) -> int | None:
+    """Turn off ``user``'s MFA (a lost phone): device and recovery codes go, audited with ``reason``.
+
+    Returns how many unused recovery codes were deleted, or None if MFA was not on. The user sets
+    it up again: a system admin at the next back-office sign-in, anyone from the API. ``actor``
+    is None for ``manage.py reset_mfa``.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": MESSAGE_MFA_RESET_REASON})
+    codes_left = recovery_codes_left(user)
+    if not mfa_disable(user=user, actor=actor, reason=reason):
+        return None
+    return codes_left
 
 
-def admin_sign_in_record(*, user: User) -> None:
-    """A correct admin password: clear the failure count (as the API's login does) and record it."""
-    User.objects.filter(pk=user.pk, failed_login_attempts__gt=0).update(failed_login_attempts=0)
+def admin_sign_in_record(*, user: User, second_factor_follows: bool = False) -> None:
+    """A correct admin password: record it, and clear the failure count (as the API's login does).
+
+    With a second factor to come the count is kept until a code is accepted
+    (``admin_second_factor_record``): otherwise each password sign-in would start the count of
+    wrong codes afresh and they could be guessed without end.
+    """
+    if not second_factor_follows:
+        User.objects.filter(pk=user.pk, failed_login_attempts__gt=0).update(failed_login_attempts=0)
     auth_event_record(event_type=AuthEventType.LOGIN_SUCCESS, user=user, failure_reason="")
+
+
+def admin_second_factor_record(*, user: User) -> None:
+    """A right code at the admin's second step: the sign-in is complete, the failure count starts afresh."""
+    User.objects.filter(pk=user.pk, failed_login_attempts__gt=0).update(failed_login_attempts=0)

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from eventlead.core.pagination import PAGE_PARAMETERS, newest_first_page
 
 from . import serializers as s
 from . import services
+from .mfa_serializers import MfaChallengeOutput
 from .permissions import PasswordNotExpired, RecentAuthentication
 from .selectors import session_row, user_profile, user_sessions
 from .throttles import EmailRateThrottle, RefreshTokenRateThrottle, SettingRateThrottle, TokenRateThrottle
@@ -68,7 +69,15 @@ class LoginApi(PublicApi):
     @extend_schema(
         request=s.LoginInput,
         responses={
-            200: s.LoginOutput,
+            200: OpenApiResponse(
+                response=PolymorphicProxySerializer(
+                    component_name="LoginResult",
+                    serializers=[s.LoginOutput, MfaChallengeOutput],
+                    resource_type_field_name=None,
+                ),
+                description="The tokens and the user; or, with two-factor authentication on, mfaRequired and an "
+                "mfaToken (single use, five minutes) for POST /api/v1/auth/mfa/verify, and no tokens yet.",
+            ),
             401: OpenApiResponse(description="invalid_credentials: wrong email or password, or a locked account."),
             403: OpenApiResponse(description="email_not_verified: the password was right; verify the email first."),
         },
@@ -199,14 +208,24 @@ class ReauthenticateApi(APIView):
     throttle_classes = [SettingRateThrottle]
     throttle_scope = "reauthenticate"
 
-    @extend_schema(request=s.ReauthenticateInput, responses={200: s.AccessOutput})
+    @extend_schema(
+        request=s.ReauthenticateInput,
+        responses={
+            200: s.AccessOutput,
+            400: OpenApiResponse(
+                description="validation_error: neither or both of password and code; a wrong password or code "
+                "(fields password or code); a code while two-factor authentication is off."
+            ),
+        },
+    )
     def post(self, request):
-        """Confirm the password again: a fresh access token whose ``auth_time`` is now.
+        """Confirm the password, or once MFA is on a TOTP or recovery code, again: a fresh access token
+        whose ``auth_time`` is now.
 
-        A wrong password counts toward the account's lockout.
+        A wrong password or code counts toward the account's lockout.
         """
-        password = validated_input(s.ReauthenticateInput, request)["password"]
-        access = services.reauthenticate(user=request.user, session=request.user.current_session, password=password)
+        proof = validated_input(s.ReauthenticateInput, request)
+        access = services.reauthenticate(user=request.user, session=request.user.current_session, **proof)
         return Response({"access": access})
 
 

@@ -111,7 +111,7 @@ def build_security_notice(delivery: EmailDelivery) -> EmailMessage:
     from .sessions import device_label
 
     event, user = delivery.auth_event, delivery.user
-    token = secure_account_token_issue(user=user)
+    token = secure_account_token_issue(user=user, sent_to=delivery.recipient_email)
     when = _local_time(event.created_date, user.timezone_identifier) if event else UNKNOWN
     device = device_label(event.user_agent) if event else UNKNOWN
     address = (event.ip_address if event else None) or UNKNOWN
@@ -123,4 +123,42 @@ def build_security_notice(delivery: EmailDelivery) -> EmailMessage:
         "signs every device out and sends you a link to choose a new password.\n\n"
         f"{frontend_link('secure-account', token=token)}\n\n"
         "The link works once.\n",
+    )
+
+
+def build_email_change_confirm(delivery: EmailDelivery) -> EmailMessage:
+    """The link that moves the account to the address this email went to.
+
+    No name in the greeting: a mistyped address is a stranger's mailbox.
+    """
+    from .lifecycle import email_change_token_issue
+
+    token = email_change_token_issue(user=delivery.user, new_email=delivery.recipient_email)
+    hours = get_setting("auth.email_verification_hours")
+    return _message(
+        delivery,
+        "Hello,\n\nSomeone signed in to an EventLead account asked to use this address as its email "
+        "address. If it was you, confirm the change here:\n\n"
+        f"{frontend_link('confirm-email-change', token=token)}\n\n"
+        f"The link works once and expires in {hours} hours. Confirming signs the account out of every "
+        "device. If you did not ask for this, ignore this email: nothing changes.\n",
+    )
+
+
+def build_email_change_address_taken(delivery: EmailDelivery) -> EmailMessage:
+    """The notice sent instead of the link when the address already has an account.
+
+    Its builder stores a token as the link's does, never sent, so that the requester's rows (and
+    their export) do not tell the two cases apart.
+    """
+    from .lifecycle import email_change_token_issue
+
+    email_change_token_issue(user=delivery.user, new_email=delivery.recipient_email)
+    return _message(
+        delivery,
+        "Hello,\n\nSomeone signed in to an EventLead account asked to use this address as its email "
+        "address. This address already belongs to an EventLead account, so nothing was changed.\n\n"
+        "If it was you, sign in with this address instead, or reset its password here:\n\n"
+        f"{frontend_link('forgot-password', email=delivery.recipient_email)}\n\n"
+        "If it was not you, you can ignore this email.\n",
     )

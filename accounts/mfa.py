@@ -6,10 +6,10 @@ confirmed device exists" on the row every request reads; every change goes throu
 which keeps both in one transaction.
 
 Codes: a TOTP code is accepted within one 30-second step either side, and each at most once (the
-device's ``last_t``, read under a row lock so two requests cannot both use one). A recovery code
-works once. Wrong codes count toward the account lockout as wrong passwords do; django-otp's own
-per-device delay is off (``OTP_TOTP_THROTTLE_FACTOR = 0``), the lockout and the rate limits
-stand in for it.
+device's ``last_t``, moved forward by a conditional UPDATE, so of two requests with one code only
+one can move it). A recovery code works once (its ``UsedAt`` is set the same way). Wrong codes
+count toward the account lockout as wrong passwords do; django-otp's own per-device delay is off
+(``OTP_TOTP_THROTTLE_FACTOR = 0``), the lockout and the rate limits stand in for it.
 """
 
 from __future__ import annotations
@@ -17,19 +17,21 @@ from __future__ import annotations
 import secrets
 from base64 import b32encode
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import segno
 from django.db import transaction
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from auditing.services import snapshot
-from eventlead.core.exceptions import Conflict, InvalidCredentials, TokenExpired, TokenInvalid
+from auditing.services import activity_record, snapshot
+from eventlead.core.exceptions import Conflict, InvalidCredentials, TokenExpired, TokenInvalid, ValidationFailed
 from logging_app.models import AuthEventType, EmailType
 from logging_app.services import auth_event_record
 
 from .models import User, UserMfaToken, UserRecoveryCode
 from .services import (
+    FAILURE_WRONG_REAUTH_CODE,
     _audit_user_change,
     _expire_lock,
     _now,
@@ -54,6 +56,8 @@ SUBJECT_MFA_DISABLED = "Two-factor authentication was turned off for your EventL
 SUBJECT_RECOVERY_CODE_USED = "A recovery code was used to sign in to your EventLead account"
 SUBJECT_RECOVERY_CODES_REGENERATED = "New recovery codes for your EventLead account"
 MESSAGE_WRONG_CODE = "That code is not right. Enter the current code from your authenticator app, or a recovery code."
+MESSAGE_WRONG_SETUP_CODE = "That code is not right. Enter the current code your authenticator app shows for EventLead."
+MESSAGE_CODE_WITHOUT_MFA = "Two-factor authentication is not on for this account: confirm with your password."
 
 
 class MfaAlreadyOn(Conflict):
@@ -71,6 +75,37 @@ class MfaNotSetUp(Conflict):
 def normalize_code(code: str) -> str:
     """The typed code without spaces or hyphens, in lower case: "123 456", "K7XQ2-M9PWE"."""
     return "".join(code.split()).replace("-", "").lower()
+
+
+def _is_totp_code(typed: str, device: TOTPDevice | None) -> bool:
+    """Whether a normalized code has a TOTP code's shape (six digits); a recovery code has ten symbols.
+
+    By length, not by "digits only": a recovery code may be all digits (about 1 in 770,000 are).
+    """
+    digits = device.digits if device is not None else TOTPDevice._meta.get_field("digits").default
+    return len(typed) == digits and typed.isdigit()
+
+
+def _totp_verify(device: TOTPDevice, typed: str, now: datetime) -> bool:
+    """Accept a TOTP code of ``device`` at ``now`` (one step either side), each step's code once.
+
+    django-otp's ``verify_token`` reads the system clock and saves ``last_t`` unconditionally, so
+    two concurrent requests could both use one code. Here the clock is ``now`` (the services'
+    seam), and ``last_t`` moves only forward, in one conditional UPDATE: of two requests with the
+    same code, one updates the row and the other finds it moved. The drift is not learned
+    (django-otp's ``OTP_TOTP_SYNC``): each accepted code one step ahead would widen the window.
+    """
+    if not typed.isdigit():
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = now.timestamp()
+    if not totp.verify(int(typed), device.tolerance, device.last_t + 1):
+        return False
+    step = totp.t()
+    used = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(last_t=step, last_used_at=now)
+    if used:
+        device.last_t, device.last_used_at = step, now
+    return bool(used)
 
 
 def qr_svg(uri: str) -> str:
@@ -124,7 +159,7 @@ def totp_confirm(*, user: User, code: str, now: datetime | None = None) -> list[
             raise MfaAlreadyOn()
         if device is None:
             raise MfaNotSetUp()
-        if not device.verify_token(normalize_code(code)):
+        if not _totp_verify(device, normalize_code(code), now):
             return None
         return mfa_enable(user=user, device=device, now=now)
 
@@ -161,8 +196,15 @@ def mfa_disable(*, user: User, actor: User | None = None, reason: str = "", now:
     TOTPDevice.objects.filter(user=user).delete()
     UserRecoveryCode.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).update(mfa_enabled_at=None)
-    event = auth_event_record(event_type=AuthEventType.MFA_DISABLED, user=user, failure_reason=reason)
-    _audit_user_change(user, before, action="mfa_reset" if reason else "mfa_disabled", actor=actor or user)
+    event = auth_event_record(event_type=AuthEventType.MFA_DISABLED, user=user, failure_reason=reason[:100])
+    # A reset names its reason and its actor: an administrator, or nobody (``manage.py reset_mfa``).
+    _audit_user_change(
+        user,
+        before,
+        action="mfa_reset" if reason else "mfa_disabled",
+        actor=actor if reason else (actor or user),
+        description=reason,
+    )
     security_email_queue(EmailType.SECURITY_MFA_DISABLED, SUBJECT_MFA_DISABLED, user=user, event=event)
     return True
 
@@ -193,6 +235,7 @@ def recovery_codes_regenerate(*, user: User, now: datetime | None = None) -> lis
     if not User.objects.filter(pk=user.pk, mfa_enabled_at__isnull=False).exists():
         raise MfaNotOn()
     codes = _recovery_codes_replace(user, now)
+    activity_record(action="recovery_codes_regenerated", entity=user, actor=user)
     event = auth_event_record(event_type=AuthEventType.RECOVERY_CODES_REGENERATED, user=user)
     security_email_queue(
         EmailType.SECURITY_RECOVERY_CODES_REGENERATED, SUBJECT_RECOVERY_CODES_REGENERATED, user=user, event=event
@@ -210,14 +253,15 @@ def recovery_codes_left(user: User) -> int:
 def second_factor_verify(*, user: User, code: str, now: datetime) -> str | None:
     """``"totp"`` or ``"recovery"`` if ``code`` is a right one (used up by this call), else None.
 
-    Counts nothing; ``second_factor_check`` does. Run in a transaction (the device row is locked).
+    Counts nothing; ``second_factor_check`` does. Run in the caller's transaction: a rollback
+    gives the code back.
     """
     typed = normalize_code(code)
-    if typed.isdigit():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("id").first()
-        return "totp" if device is not None and device.verify_token(typed) else None
+    device = totp_device(user)
+    if _is_totp_code(typed, device):
+        return "totp" if device is not None and _totp_verify(device, typed, now) else None
     used = UserRecoveryCode.objects.filter(user=user, code_hash=hash_token(typed), used_at__isnull=True).update(
-        used_at=now, updated_by=user
+        used_at=now, updated_date=now, updated_by=user
     )
     if not used:
         return None
@@ -237,10 +281,17 @@ def second_factor_check(
     with transaction.atomic():
         kind = second_factor_verify(user=user, code=code, now=now)
     if kind is None:
-        # Outside the transaction above, so the failure stays counted.
-        login_failure_register(user=user, now=now, failure_reason=failure_reason)
-        raise InvalidCredentials(MESSAGE_WRONG_CODE)
+        _second_factor_failed(user, now, failure_reason)
     return kind
+
+
+def _second_factor_failed(user: User, now: datetime, failure_reason: str) -> NoReturn:
+    """Count a wrong code toward the lockout and refuse it.
+
+    Call it outside the transaction that checked the code, so the failure stays counted.
+    """
+    login_failure_register(user=user, now=now, failure_reason=failure_reason)
+    raise InvalidCredentials(MESSAGE_WRONG_CODE)
 
 
 # Sign-in's second step ------------------------------------------------------------------------
@@ -260,21 +311,57 @@ def mfa_verify(*, mfa_token: str, code: str, now: datetime | None = None) -> tup
 
     A wrong code counts toward the lockout and leaves the token usable until it expires (the rate
     limits and the lockout bound the guesses); a locked, suspended or closed account is refused
-    as at login. The token is used up only by the sign-in it completes.
+    as at login, and so is a token issued before the password last changed. The token is used
+    up only by the sign-in it completes, in the transaction that uses up the code: should a
+    concurrent request have finished this sign-in first, the code is given back.
     """
     now = _now(now)
-    row = UserMfaToken.objects.select_related("user").filter(token_hash=hash_token(mfa_token or "")).first()
+    row = (
+        UserMfaToken.objects.select_related("user__status", "user__user_role")
+        .filter(token_hash=hash_token(mfa_token or ""))
+        .first()
+    )
     if row is None or row.used_at is not None or row.user.is_deleted:
         raise TokenInvalid()
     if now > row.expires_at:
         raise TokenExpired()
-    user = User.objects.get(pk=row.user_id)
+    user = row.user
+    if user.last_password_change is not None and row.created_date < user.last_password_change:
+        raise TokenInvalid()  # The password this sign-in began with has been changed or reset since.
     _expire_lock(user, now)
     if not user.is_active or not user.mfa_enabled:
         auth_event_record(event_type=AuthEventType.LOGIN_FAILED, user=user, failure_reason="mfa_step_refused")
         raise InvalidCredentials()
-    second_factor_check(user=user, code=code, now=now)
     with transaction.atomic():
-        if not UserMfaToken.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
-            raise TokenInvalid()  # A concurrent request finished this sign-in first.
-        return user, session_start(user=user, now=now)
+        if second_factor_verify(user=user, code=code, now=now) is not None:
+            if not UserMfaToken.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+                raise TokenInvalid()  # A concurrent request finished this sign-in first.
+            return user, session_start(user=user, now=now)
+    _second_factor_failed(user, now, FAILURE_WRONG_CODE)
+
+
+def reauthentication_code_check(*, user: User, code: str, now: datetime | None = None) -> None:
+    """Accept a TOTP or recovery code as proof at re-authentication, or refuse it as a field error.
+
+    A wrong code counts toward the lockout as a wrong password does there; the lock it reaches
+    ends every session (``FAILURE_WRONG_REAUTH_CODE`` is a session holder's failure). A code
+    while MFA is off is refused without counting.
+    """
+    now = _now(now)
+    if not user.mfa_enabled:
+        raise ValidationFailed(fields={"code": [MESSAGE_CODE_WITHOUT_MFA]})
+    # A lock whose time is up still has IsLocked set, which would keep the next one from being set.
+    _expire_lock(user, now)
+    try:
+        second_factor_check(user=user, code=code, now=now, failure_reason=FAILURE_WRONG_REAUTH_CODE)
+    except InvalidCredentials as error:
+        raise ValidationFailed(fields={"code": [MESSAGE_WRONG_CODE]}) from error
+
+
+def mfa_status(user: User) -> dict[str, Any]:
+    """Whether MFA is on for ``user``, since when, and how many recovery codes are unused."""
+    return {
+        "enabled": user.mfa_enabled,
+        "enabled_at": user.mfa_enabled_at,
+        "recovery_codes_left": recovery_codes_left(user) if user.mfa_enabled else 0,
+    }

@@ -317,10 +317,15 @@ class UserKnownDevice(TrackedModel):
 
 
 class UserSecureAccountToken(OneTimeToken):
-    """The token of a security email's "this wasn't me" link (hash only)."""
+    """The token of a security email's "this wasn't me" link (hash only).
+
+    ``SentTo`` is the address its email went to: after an email change, the notice to the old
+    address carries a link that gives the account back to that address.
+    """
 
     id = models.AutoField(primary_key=True, db_column="UserSecureAccountTokenID")
     user = models.ForeignKey(User, models.PROTECT, related_name="secure_account_tokens", db_column="UserID")
+    sent_to = models.EmailField(max_length=254, blank=True, default="", db_column="SentTo")
 
     class Meta:
         db_table = "dbo.UserSecureAccountToken"

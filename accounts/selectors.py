@@ -23,10 +23,13 @@ def _memberships(user_id: int) -> QuerySet[UserCompany]:
     return active_memberships(user_id).order_by("company__company_name")
 
 
-# Only what the profile shows (id, display name, role): these rows are wide.
+# Only what the profile shows (id, display name, role, the company's MFA policy): these rows are wide.
 MEMBERSHIP_ROWS = CompiledQuery(
     lambda user_id: _memberships(user_id).values_list(
-        "company_id", *(f"company__{column}" for column in Company.DISPLAY_NAME_COLUMNS), "role__code"
+        "company_id",
+        *(f"company__{column}" for column in Company.DISPLAY_NAME_COLUMNS),
+        "role__code",
+        "company__require_mfa",
     ),
     user_id=int,
 )
@@ -111,9 +114,15 @@ def user_profile(*, user: User) -> dict[str, Any]:
         "email_verified_at": _datetime(user.email_verified_at),
         "status": user.status.code,
         "last_login": _datetime(user.last_login),
+        "mfa_enabled": user.mfa_enabled,
         "companies": [
-            {"company_id": company_id, "name": Company.display_name_of(*name_columns), "role": role}
-            for company_id, *name_columns, role in MEMBERSHIP_ROWS.rows(user_id=user.pk)
+            {
+                "company_id": company_id,
+                "name": Company.display_name_of(*name_columns),
+                "role": role,
+                "require_mfa": bool(require_mfa),
+            }
+            for company_id, *name_columns, role, require_mfa in MEMBERSHIP_ROWS.rows(user_id=user.pk)
         ],
     }
 

@@ -95,11 +95,16 @@ class MembershipOutput(serializers.Serializer):
     company_id = serializers.IntegerField(source="company.id")
     name = serializers.CharField(source="company.display_name")
     role = serializers.CharField(source="role.code")
+    require_mfa = serializers.BooleanField(
+        source="company.require_mfa",
+        help_text="The company requires MFA: without it, its routes answer 403 mfa_required.",
+    )
 
 
 class UserOutput(serializers.ModelSerializer):
     user_id = serializers.IntegerField(source="id")
     status = serializers.CharField(source="status.code")
+    mfa_enabled = serializers.BooleanField(help_text="Two-factor authentication is on for this account.")
     companies = serializers.SerializerMethodField()
 
     class Meta:
@@ -116,6 +121,7 @@ class UserOutput(serializers.ModelSerializer):
             "email_verified_at",
             "status",
             "last_login",
+            "mfa_enabled",
             "companies",
         ]
 
@@ -159,8 +165,22 @@ class SessionPageOutput(serializers.Serializer):
     next = serializers.CharField(allow_null=True, help_text="The cursor of the next page; null on the last.")
 
 
+MESSAGE_ONE_PROOF = (
+    "Give either your password or, with two-factor authentication on, a code from your authenticator app "
+    "or a recovery code: one of them, not both."
+)
+
+
 class ReauthenticateInput(serializers.Serializer):
-    password = password_field()
+    """The password, or once MFA is on a TOTP or recovery code: exactly one of them."""
+
+    password = password_field(required=False)
+    code = serializers.CharField(max_length=32, required=False, write_only=True)
+
+    def validate(self, data):
+        if ("password" in data) == ("code" in data):
+            raise serializers.ValidationError(MESSAGE_ONE_PROOF)
+        return data
 
 
 class AccessOutput(serializers.Serializer):

@@ -97,11 +97,13 @@ def _burn_password_hash(password: str) -> None:
     make_password(password)
 
 
-def _audit_user_change(user: User, before: dict[str, object], *, action: str, actor: User | None) -> None:
+def _audit_user_change(
+    user: User, before: dict[str, object], *, action: str, actor: User | None, description: str = ""
+) -> None:
     """Write the user's snapshot and the business action, in the caller's transaction."""
     user.refresh_from_db()
     entity_snapshot_record(instance=user, old=before, actor=actor)
-    activity_record(action=action, entity=user, actor=actor)
+    activity_record(action=action, entity=user, actor=actor, description=description)
 
 
 def _active_user_by_email(email: str) -> User | None:
@@ -427,8 +429,9 @@ def session_logout(*, user: User, raw_refresh: str, now: datetime | None = None)
 
 def tokens_revoke_all(*, user: User, reason: str, actor: User | None) -> None:
     """End every session of ``user`` and raise both token versions, the fallback: every token
-    issued before now is refused at once."""
+    issued before now is refused at once. A sign-in waiting for its second factor ends too."""
     sessions_end_all(user=user, reason=reason, actor=actor)
+    UserMfaToken.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
     User.objects.filter(pk=user.pk).update(
         access_token_version=F("access_token_version") + 1, refresh_token_version=F("refresh_token_version") + 1
     )
@@ -466,13 +469,26 @@ def sessions_revoke_others(*, user: User, current: UserSession, now: datetime | 
     return ended
 
 
-def reauthenticate(*, user: User, session: UserSession, password: str, now: datetime | None = None) -> str:
-    """Check the password again: the session's ``auth_time`` becomes now; return a fresh access token.
+def reauthenticate(
+    *,
+    user: User,
+    session: UserSession,
+    password: str | None = None,
+    code: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Check the password (or, once MFA is on, a TOTP or recovery code) again: the session's
+    ``auth_time`` becomes now; return a fresh access token.
 
-    A wrong password counts toward the lockout, as on password change.
+    A wrong password or code counts toward the lockout, as on password change.
     """
     now = _now(now)
-    current_password_check(user=user, password=password, now=now, field="password")
+    if code is not None:
+        from .mfa import reauthentication_code_check  # accounts.mfa builds on this module
+
+        reauthentication_code_check(user=user, code=code, now=now)
+    else:
+        current_password_check(user=user, password=password or "", now=now, field="password")
     with transaction.atomic():
         UserSession.objects.filter(pk=session.pk).update(authenticated_at=now)
         session.authenticated_at = now
@@ -480,12 +496,17 @@ def reauthenticate(*, user: User, session: UserSession, password: str, now: date
         return issue_access_token(user, session)
 
 
-def secure_account_token_issue(*, user: User, now: datetime | None = None) -> str:
-    """Issue the token of a "this wasn't me" link. Older links keep working: each email has its own."""
+def secure_account_token_issue(*, user: User, sent_to: str = "", now: datetime | None = None) -> str:
+    """Issue the token of a "this wasn't me" link in an email to ``sent_to``. Older links keep
+    working: each email has its own."""
     now = _now(now)
     token, token_hash = new_token()
     UserSecureAccountToken.objects.create(
-        user=user, token_hash=token_hash, expires_at=now + SECURE_ACCOUNT_LINK_LIFETIME, created_date=now
+        user=user,
+        token_hash=token_hash,
+        sent_to=sent_to,
+        expires_at=now + SECURE_ACCOUNT_LINK_LIFETIME,
+        created_date=now,
     )
     return token
 
@@ -494,17 +515,37 @@ def secure_account_token_issue(*, user: User, now: datetime | None = None) -> st
 def account_secure(*, token: str, now: datetime | None = None) -> User:
     """ "This wasn't me": end every session of the account and email its owner a password reset link.
 
-    The link works once; using it uses every other such link of the account too.
+    The owner is whoever reads the address the link was sent to. If the account's address has
+    changed since (the notice of an email change, to the old address), the account goes back to
+    that address, while no other account holds it, and the reset link goes there: a hijacker who
+    moved the account to their own mailbox must not receive it. The link works once; using it
+    uses every other such link of the account too.
     """
     now = _now(now)
-    user = _consume(UserSecureAccountToken, token, now).user
+    row = _consume(UserSecureAccountToken, token, now)
+    user = row.user
     UserSecureAccountToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
     tokens_revoke_all(user=user, reason=SessionEndReason.ACCOUNT_SECURED, actor=user)
+    if row.sent_to and row.sent_to != user.email:
+        _email_restore(user, row.sent_to, now)
     event = auth_event_record(event_type=AuthEventType.ACCOUNT_SECURED, user=user)
     email_queue(
         email_type=EmailType.PASSWORD_RESET, recipient=user.email, subject=SUBJECT_RESET, user=user, auth_event=event
     )
     return user
+
+
+def _email_restore(user: User, address: str, now: datetime) -> None:
+    """Give the account back its earlier ``address`` (it proved it by following the link sent
+    there), unless another account took it meanwhile; pending email changes stop working."""
+    before = snapshot(user)
+    try:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(email=address, email_verified_at=now)
+    except IntegrityError:
+        return  # The address belongs to another account now; the reset goes to the current one.
+    UserEmailChangeToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    _audit_user_change(user, before, action="email_restored", actor=user)
 
 
 # Passwords ------------------------------------------------------------------------------------

@@ -118,6 +118,9 @@ class RefreshTokenRateThrottle(BodyValueRateThrottle):
 
 
 class MfaTokenRateThrottle(BodyValueRateThrottle):
-    """Per ``mfaToken`` in the body: the guesses at one sign-in's second factor, from any address."""
+    """Per ``mfaToken`` in the body: the guesses at one sign-in's second factor, from any address.
 
-    field = "mfaToken"
+    Throttles read ``request.data``, whose keys the parser has already made snake_case.
+    """
+
+    field = "mfa_token"

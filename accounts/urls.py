@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import apis
+from . import apis, lifecycle_apis, mfa_apis
 
 urlpatterns = [
     path("auth/signup", apis.SignupApi.as_view(), name="auth-signup"),
@@ -18,5 +18,14 @@ urlpatterns = [
     path("auth/sessions/<str:session_id>", apis.SessionApi.as_view(), name="auth-session"),
     path("auth/reauthenticate", apis.ReauthenticateApi.as_view(), name="auth-reauthenticate"),
     path("auth/secure-account", apis.SecureAccountApi.as_view(), name="auth-secure-account"),
-    path("users/me", apis.MeApi.as_view(), name="users-me"),
+    path("auth/mfa", mfa_apis.MfaStatusApi.as_view(), name="auth-mfa"),
+    path("auth/mfa/totp/setup", mfa_apis.TotpSetupApi.as_view(), name="auth-mfa-totp-setup"),
+    path("auth/mfa/totp/confirm", mfa_apis.TotpConfirmApi.as_view(), name="auth-mfa-totp-confirm"),
+    path("auth/mfa/totp", mfa_apis.TotpApi.as_view(), name="auth-mfa-totp"),
+    path("auth/mfa/recovery-codes", mfa_apis.RecoveryCodesApi.as_view(), name="auth-mfa-recovery-codes"),
+    path("auth/mfa/verify", mfa_apis.MfaVerifyApi.as_view(), name="auth-mfa-verify"),
+    path("users/me", lifecycle_apis.AccountApi.as_view(), name="users-me"),
+    path("users/me/email", lifecycle_apis.EmailChangeApi.as_view(), name="users-me-email"),
+    path("users/me/email/confirm", lifecycle_apis.EmailChangeConfirmApi.as_view(), name="users-me-email-confirm"),
+    path("users/me/export", lifecycle_apis.AccountExportApi.as_view(), name="users-me-export"),
 ]

@@ -38,7 +38,7 @@ from accounts.jwt import ACCESS_VERSION_CLAIM, SESSION_CLAIM
 from accounts.models import User, UserSession
 from companies.access import MESSAGE_ADMINS_ONLY
 from companies.models import Company, UserCompany, UserInvitation
-from eventlead.core.exceptions import NotFound, PermissionDeniedError
+from eventlead.core.exceptions import MfaRequired, NotFound, PermissionDeniedError
 from reference.models import (
     Country,
     Industry,
@@ -136,7 +136,8 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-AUTH_FIELDS = ("pk", "is_deleted", "is_locked", "locked_until", "access_token_version")
+# MfaEnabledAt: a company that requires MFA refuses a member without it (companies.access.mfa_policy_check).
+AUTH_FIELDS = ("pk", "is_deleted", "is_locked", "locked_until", "access_token_version", "mfa_enabled_at")
 SESSION_FIELDS = ("ended_at", "expires_at")
 PROFILE_FIELDS = (
     "email",
@@ -179,7 +180,8 @@ DISPLAY_NAME_FIELDS = (
 def memberships_sql() -> str:
     """accounts.selectors.user_memberships: the user's active memberships, by company name."""
     return (
-        f"SELECT {columns('c', Company, *DISPLAY_NAME_FIELDS)}, {column('r', UserCompanyRole, 'code')} "
+        f"SELECT {columns('c', Company, *DISPLAY_NAME_FIELDS)}, {column('r', UserCompanyRole, 'code')}, "
+        f"{column('c', Company, 'require_mfa')} "
         f"FROM {table(UserCompany)} m "
         f"JOIN {table(Company)} c ON {column('c', Company, 'pk')} = {column('m', UserCompany, 'company')} "
         f"JOIN {table(UserCompanyRole)} r ON {column('r', UserCompanyRole, 'pk')} = {column('m', UserCompany, 'role')} "
@@ -208,7 +210,7 @@ def membership_from(more_joins: str = "") -> str:
 
 @cache
 def membership_role_sql() -> str:
-    return f"SELECT {column('r', UserCompanyRole, 'code')} {membership_from()}"
+    return f"SELECT {column('r', UserCompanyRole, 'code')}, {column('c', Company, 'require_mfa')} {membership_from()}"
 
 
 COMPANY_FIELDS = (
@@ -235,6 +237,7 @@ COMPANY_FIELDS = (
     "state_code",
     "postal_code",
     "parent_company",
+    "require_mfa",
     "created_date",
 )
 # Text columns the body shows as they are, in the body's order.
@@ -393,7 +396,7 @@ def signed_in_user(request, *, profile: bool = False) -> tuple:
     row = fetch_one(user_sql(profile), [session_key, user_id]) if isinstance(session_key, str) else None
     if row is None:
         raise InvalidToken(MESSAGE_TOKEN_REVOKED)
-    status, pk, is_deleted, is_locked, locked_until, access_version = row[:6]
+    status, pk, is_deleted, is_locked, locked_until, access_version = row[:6]  # then MfaEnabledAt
     ended_at, expires_at = row[-2:]
     now = timezone.now()
     if ended_at is not None or aware(expires_at) <= now:
@@ -405,11 +408,18 @@ def signed_in_user(request, *, profile: bool = False) -> tuple:
     return row[:-2]
 
 
-def membership_role(user_id: int, company_id: int) -> str:
+def mfa_policy_check(user_row: tuple, require_mfa) -> None:
+    """403 mfa_required for a member without MFA of a company that requires it, as companies.access."""
+    if require_mfa and user_row[6] is None:
+        raise MfaRequired()
+
+
+def membership_role(user_row: tuple, company_id: int) -> str:
     """The caller's role in a live company they are an active member of; else 404, as membership_get."""
-    row = fetch_one(membership_role_sql(), [user_id, company_id, False, False, UserCompanyStatus.ACTIVE])
+    row = fetch_one(membership_role_sql(), [user_row[1], company_id, False, False, UserCompanyStatus.ACTIVE])
     if row is None:
         raise NotFound()
+    mfa_policy_check(user_row, row[1])
     return row[0]
 
 
@@ -432,8 +442,8 @@ class MeFloorApi(FloorApi):
 
     def get(self, request):
         row = signed_in_user(request, profile=True)
-        user_id = row[1]
-        email, first, last, phone, role_title, zone, picture, verified_at, last_login = row[6:]
+        user_id, mfa_enabled_at = row[1], row[6]
+        email, first, last, phone, role_title, zone, picture, verified_at, last_login = row[7:]
         memberships = fetch_all(memberships_sql(), [user_id, False, UserCompanyStatus.ACTIVE, False])
         return Response(
             {
@@ -448,13 +458,15 @@ class MeFloorApi(FloorApi):
                 "email_verified_at": iso_datetime(verified_at),
                 "status": row[0],
                 "last_login": iso_datetime(last_login),
+                "mfa_enabled": mfa_enabled_at is not None,
                 "companies": [
                     {
                         "company_id": company_id,
                         "name": display_name(name, legal, json_value(business), custom, source),
                         "role": role,
+                        "require_mfa": bool(require_mfa),
                     }
-                    for company_id, name, legal, business, custom, source, role in memberships
+                    for company_id, name, legal, business, custom, source, role, require_mfa in memberships
                 ],
             }
         )
@@ -464,10 +476,11 @@ class CompanyFloorApi(FloorApi):
     """GET /api/v1/companies/{id}: the user row, then the membership and company in one query."""
 
     def get(self, request, company_id):
-        user_id = signed_in_user(request)[1]
-        row = fetch_one(company_sql(), [user_id, company_id, False, False, UserCompanyStatus.ACTIVE])
+        user_row = signed_in_user(request)
+        row = fetch_one(company_sql(), [user_row[1], company_id, False, False, UserCompanyStatus.ACTIVE])
         if row is None:
             raise NotFound()
+        mfa_policy_check(user_row, row[COMPANY_FIELDS.index("require_mfa")])
         return Response(company_body(row))
 
 
@@ -501,6 +514,7 @@ def company_body(row: tuple) -> dict:
         "industry_code": company["industry_code"],
         **{field: company[field] for field in COMPANY_CONTACT_FIELDS},
         "parent_company": company["parent_company"],
+        "require_mfa": bool(company["require_mfa"]),
         "created_date": iso_datetime(company["created_date"]),
         "role": company["role"],
     }
@@ -510,7 +524,7 @@ class MemberListFloorApi(FloorApi):
     """GET /api/v1/companies/{id}/members: the user row, the membership, the members."""
 
     def get(self, request, company_id):
-        membership_role(signed_in_user(request)[1], company_id)
+        membership_role(signed_in_user(request), company_id)
         return Response([member_body(row) for row in fetch_all(members_sql(), [company_id, False])])
 
 
@@ -536,7 +550,7 @@ class InvitationListFloorApi(FloorApi):
     """GET /api/v1/companies/{id}/invitations (admins only): the user row, the membership, the invitations."""
 
     def get(self, request, company_id):
-        if membership_role(signed_in_user(request)[1], company_id) != UserCompanyRole.COMPANY_ADMIN:
+        if membership_role(signed_in_user(request), company_id) != UserCompanyRole.COMPANY_ADMIN:
             raise PermissionDeniedError(MESSAGE_ADMINS_ONLY)
         wanted = request.query_params.get("status")
         params = [company_id, False, wanted] if wanted else [company_id, False]

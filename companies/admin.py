@@ -78,6 +78,7 @@ COMPANY_FIELDSETS: _FieldsetSpec = (
             )
         },
     ),
+    ("Security", {"fields": ("require_mfa",)}),
     ("From the ABR", {"fields": ABR_FIELDS}),
     ("Record", {"fields": RECORD_FIELDS}),
 )
@@ -154,6 +155,11 @@ class CompanyForm(forms.ModelForm):
         model = Company
         fields = editable_fields(COMPANY_FIELDSETS, (*ABR_FIELDS, *RECORD_FIELDS))
         formfield_callback = https_formfield
+        labels = {"require_mfa": "Require two-factor authentication of members"}
+        help_texts = {
+            "require_mfa": "Members without two-factor authentication are refused (403 mfa_required) on every "
+            "route of this company until they turn it on. The list of companies and their profile still show it."
+        }
 
     def clean(self):
         cleaned = super().clean()

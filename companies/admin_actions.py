@@ -10,6 +10,7 @@ from auditing.services import activity_record, entity_snapshot_record, snapshot
 from eventlead.core.exceptions import UpstreamUnavailable
 
 from .models import Company
+from .services import company_mfa_policy_record
 
 
 class AbrRefresh(enum.Enum):
@@ -24,7 +25,8 @@ class AbrRefresh(enum.Enum):
 def company_admin_update(*, company: Company, actor, fields: list[str]) -> Company:
     """Save an admin's edit of ``fields`` of ``company`` with its ``audit.Company`` snapshot.
 
-    Only the edited fields are written, so ABR details refreshed meanwhile are kept.
+    Only the edited fields are written, so ABR details refreshed meanwhile are kept. A change of
+    the MFA policy also gets its activity row, as on the API.
     """
     if not fields:
         return company
@@ -34,6 +36,8 @@ def company_admin_update(*, company: Company, actor, fields: list[str]) -> Compa
     company.save(update_fields=[*fields, "updated_by", "updated_date"])
     company.refresh_from_db()
     entity_snapshot_record(instance=company, old=before, actor=actor)
+    if "require_mfa" in fields:
+        company_mfa_policy_record(company=company, actor=actor, description="Changed in the back office")
     return company
 
 

@@ -20,6 +20,11 @@ LAST_ADMIN = OpenApiResponse(
     description="conflict: the company would be left without an active company admin who can sign in "
     "(admins whose account is suspended, locked, unverified or deleted do not count)."
 )
+# Every route of one company (the detail and everything under it) can answer this 403.
+REFUSED = OpenApiResponse(
+    description="permission_denied (company admins only, where so), password_expired, or mfa_required: "
+    "the company requires two-factor authentication and the caller has not turned it on."
+)
 NOT_PENDING = OpenApiResponse(description="conflict: the invitation is no longer pending.")
 RECIPIENT_LIMIT = OpenApiResponse(
     description="throttled: the address has had email.invitation_emails_per_recipient invitation emails from this "
@@ -46,11 +51,11 @@ class CompanyListApi(APIView):
 
 
 class CompanyDetailApi(APIView):
-    @extend_schema(responses={200: s.CompanyOutput})
+    @extend_schema(responses={200: s.CompanyOutput, 403: REFUSED})
     def get(self, request, company_id):
         return Response(selectors.company_body(user=request.user, company_id=company_id))
 
-    @extend_schema(request=s.CompanyUpdateInput, responses={200: s.CompanyOutput})
+    @extend_schema(request=s.CompanyUpdateInput, responses={200: s.CompanyOutput, 403: REFUSED})
     def patch(self, request, company_id):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)
@@ -89,12 +94,12 @@ class _CompanyDetailsApi(APIView):
         return Response(self.serializer_class(details).data)
 
 
-@extend_schema(request=s.BillingDetailsIO, responses={200: s.BillingDetailsIO})
+@extend_schema(request=s.BillingDetailsIO, responses={200: s.BillingDetailsIO, 403: REFUSED})
 class BillingDetailsApi(_CompanyDetailsApi):
     kind, serializer_class, admins_only_read = "billing", s.BillingDetailsIO, True
 
 
-@extend_schema(request=s.OrganizerDetailsIO, responses={200: s.OrganizerDetailsIO})
+@extend_schema(request=s.OrganizerDetailsIO, responses={200: s.OrganizerDetailsIO, 403: REFUSED})
 class OrganizerDetailsApi(_CompanyDetailsApi):
     kind, serializer_class = "organizer", s.OrganizerDetailsIO
 
@@ -109,7 +114,7 @@ def _member_of(company_id, user_company_id) -> UserCompany:
 
 
 class MemberListApi(APIView):
-    @extend_schema(responses={200: s.MemberOutput(many=True)})
+    @extend_schema(responses={200: s.MemberOutput(many=True), 403: REFUSED})
     def get(self, request, company_id):
         membership_role(user=request.user, company_id=company_id)
         return Response(selectors.members_body(company_id=company_id))
@@ -118,7 +123,7 @@ class MemberListApi(APIView):
 class MemberDetailApi(APIView):
     @extend_schema(
         request=s.MemberRoleInput,
-        responses={200: s.MemberOutput, 409: LAST_ADMIN},
+        responses={200: s.MemberOutput, 403: REFUSED, 409: LAST_ADMIN},
         description="Change a member's role. A member who stops being company admin has the pending "
         "invitations they sent to this company cancelled.",
     )
@@ -135,7 +140,7 @@ class MemberDetailApi(APIView):
 
     @extend_schema(
         request=s.MemberRemoveInput,
-        responses={200: s.MemberOutput, 409: LAST_ADMIN},
+        responses={200: s.MemberOutput, 403: REFUSED, 409: LAST_ADMIN},
         description="Remove a member (soft). The pending invitations they sent to this company are cancelled.",
     )
     def delete(self, request, company_id, user_company_id):
@@ -165,7 +170,7 @@ class InvitationListApi(APIView):
                 ],
             )
         ],
-        responses={200: s.InvitationOutput(many=True)},
+        responses={200: s.InvitationOutput(many=True), 403: REFUSED},
     )
     def get(self, request, company_id):
         require_admin(membership_role(user=request.user, company_id=company_id))
@@ -175,6 +180,7 @@ class InvitationListApi(APIView):
         request=s.InvitationCreateInput,
         responses={
             201: s.InvitationOutput,
+            403: REFUSED,
             409: OpenApiResponse(description="conflict: a pending invitation or an active membership exists."),
             429: RECIPIENT_LIMIT,
         },
@@ -193,6 +199,7 @@ class InvitationResendApi(APIView):
         request=None,
         responses={
             200: s.InvitationOutput,
+            403: REFUSED,
             409: NOT_PENDING,
             429: OpenApiResponse(
                 description="throttled: the resend limit or cooldown, or the address's invitation emails from this "
@@ -210,7 +217,7 @@ class InvitationResendApi(APIView):
 
 
 class InvitationCancelApi(APIView):
-    @extend_schema(request=s.ReasonInput, responses={200: s.InvitationOutput, 409: NOT_PENDING})
+    @extend_schema(request=s.ReasonInput, responses={200: s.InvitationOutput, 403: REFUSED, 409: NOT_PENDING})
     def post(self, request, company_id, invitation_id):
         membership = membership_get(user=request.user, company_id=company_id)
         require_admin(membership)

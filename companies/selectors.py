@@ -16,7 +16,7 @@ from eventlead.core.rows import RowFormat
 from eventlead.db.compiled import CompiledQuery
 
 from . import serializers as s
-from .access import active_memberships
+from .access import active_memberships, mfa_policy_check
 from .invitations import effective_status_of
 from .models import Company, UserCompany, UserInvitation
 
@@ -32,6 +32,7 @@ COMPANY = RowFormat(
     },
     prefix="company__",
 )
+_REQUIRE_MFA = COMPANY.lookups.index("company__require_mfa")
 MEMBER = RowFormat(s.MemberOutput)
 INVITATION = RowFormat(s.InvitationOutput, computed={"status": (["status__code", "expires_at"], effective_status_of)})
 
@@ -53,10 +54,12 @@ def companies_body(*, user: User) -> list[CamelCaseRow]:
 
 
 def company_body(*, user: User, company_id: int) -> CamelCaseRow:
-    """GET /companies/{id}: the access check and the body in one query; 404 for a non-member."""
+    """GET /companies/{id}: the access checks and the body in one query; 404 for a non-member, 403
+    ``mfa_required`` for a member the company's MFA policy refuses (``access.mfa_policy_check``)."""
     rows = COMPANY_OF_MEMBER.rows(user_id=user.pk, company_id=company_id)
     if not rows:
         raise NotFound()
+    mfa_policy_check(user=user, require_mfa=rows[0][_REQUIRE_MFA])
     return COMPANY.render(rows[0])
 
 

@@ -7,8 +7,8 @@ from accounts.serializers import AddressField, TokenPairOutput
 from .models import Company, CompanyBillingDetails, CompanyOrganizerDetails, UserCompany, UserInvitation
 
 
-class CompanyUpdateInput(serializers.Serializer):
-    """The fields a company admin may change; any other key in the body is ignored."""
+class CompanyProfileInput(serializers.Serializer):
+    """A company's profile fields; any other key in the body is ignored."""
 
     company_name = serializers.CharField(max_length=200, required=False)
     custom_display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -24,7 +24,19 @@ class CompanyUpdateInput(serializers.Serializer):
     industry_code = serializers.CharField(max_length=10, required=False, allow_null=True, allow_blank=True)
 
 
-class CompanyCreateInput(CompanyUpdateInput):
+class CompanyUpdateInput(CompanyProfileInput):
+    """The fields a company admin may change; any other key in the body is ignored."""
+
+    require_mfa = serializers.BooleanField(
+        required=False,
+        help_text="Members without two-factor authentication get 403 mfa_required on this company's routes. "
+        "Turning it on needs MFA on the acting admin's own account.",
+    )
+
+
+class CompanyCreateInput(CompanyProfileInput):
+    """A new company; its admin may require MFA of its members once it exists (PATCH)."""
+
     company_name = serializers.CharField(max_length=200)
     country_code = serializers.CharField(max_length=2)
     abn = serializers.CharField(max_length=20, required=False, allow_null=True, allow_blank=True)
@@ -67,6 +79,7 @@ class CompanyOutput(serializers.ModelSerializer):
             "state_code",
             "postal_code",
             "parent_company",
+            "require_mfa",
             "created_date",
             "role",
         ]

@@ -40,6 +40,12 @@ MESSAGE_ABN_TAKEN = "A company with this ABN already exists."
 MESSAGE_LAST_ADMIN = "A company needs at least one active company admin; make someone else admin first."
 MESSAGE_UNKNOWN_COUNTRY = "Choose an active country code such as AU."
 MESSAGE_UNKNOWN_INDUSTRY = "Choose an industry code from /api/v1/reference/industries."
+MESSAGE_MFA_FIRST = (
+    "Turn on two-factor authentication for your own account first (POST /api/v1/auth/mfa/totp/setup): "
+    "once the company requires it, members without it cannot reach the company."
+)
+ACTION_MFA_REQUIRED = "company_mfa_required"
+ACTION_MFA_NOT_REQUIRED = "company_mfa_not_required"
 REASON_INVITER_REMOVED = "Cancelled: the admin who sent it was removed from the company."
 REASON_INVITER_DEMOTED = "Cancelled: the admin who sent it is no longer a company admin."
 REASON_INVITER_GONE = "Cancelled: the admin who sent it no longer administers the company."
@@ -194,8 +200,19 @@ def _company_insert(*, creator: User, abr_fields: dict[str, object], **fields: o
 
 @transaction.atomic
 def company_update(
-    *, company: Company, actor: User, industry_code: str | None | EllipsisType = ..., **changes: object
+    *,
+    company: Company,
+    actor: User,
+    industry_code: str | None | EllipsisType = ...,
+    require_mfa: bool | EllipsisType = ...,
+    **changes: object,
 ) -> Company:
+    """Change a company's profile, and whether it requires MFA of its members.
+
+    An admin without MFA cannot require it: the next request would refuse them too. A change of
+    the policy gets its own activity row (``company_mfa_required`` or ``company_mfa_not_required``)
+    beside the ``audit.Company`` snapshot.
+    """
     company = Company.objects.select_for_update().get(pk=company.pk)
     before = snapshot(company)
     _validate(changes, company.country)
@@ -205,17 +222,38 @@ def company_update(
         setattr(company, field, value)
     if industry_code is not ...:
         company.industry = _industry(industry_code)
+    policy_changed = require_mfa is not ... and require_mfa != company.require_mfa
+    if policy_changed:
+        if require_mfa and not actor.mfa_enabled:
+            raise ValidationFailed(fields={"requireMfa": [MESSAGE_MFA_FIRST]})
+        company.require_mfa = bool(require_mfa)
     company.updated_by = actor
     _save_company(company)
     if entity_snapshot_record(instance=company, old=before, actor=actor):
-        activity_record(
-            action="company_updated",
-            entity=company,
-            actor=actor,
-            company_id=company.pk,
-            new_values={k: str(v) for k, v in changes.items()},
-        )
+        if policy_changed:
+            company_mfa_policy_record(company=company, actor=actor)
+        if changes or industry_code is not ...:
+            activity_record(
+                action="company_updated",
+                entity=company,
+                actor=actor,
+                company_id=company.pk,
+                new_values={k: str(v) for k, v in changes.items()},
+            )
     return company
+
+
+def company_mfa_policy_record(*, company: Company, actor: User | None, description: str = "") -> None:
+    """Write the activity row of a change of ``RequireMfa`` (the API's and the back office's)."""
+    activity_record(
+        action=ACTION_MFA_REQUIRED if company.require_mfa else ACTION_MFA_NOT_REQUIRED,
+        entity=company,
+        actor=actor,
+        company_id=company.pk,
+        description=description,
+        old_values={"requireMfa": not company.require_mfa},
+        new_values={"requireMfa": company.require_mfa},
+    )
 
 
 DETAILS_MODELS: dict[str, type[CompanyBillingDetails] | type[CompanyOrganizerDetails]] = {

@@ -221,4 +221,9 @@ class Migration(migrations.Migration):
                 name="CK_UserSession_EndReason",
             ),
         ),
+        migrations.AddField(
+            model_name="usersecureaccounttoken",
+            name="sent_to",
+            field=models.EmailField(blank=True, db_column="SentTo", default="", max_length=254),
+        ),
     ]

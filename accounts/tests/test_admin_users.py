@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import admin_actions
 from accounts.models import User
@@ -222,15 +221,6 @@ def test_users_are_not_added_or_deleted_here(admin_client, user):  # noqa: F811
     assert admin_client.get(f"{LIST_URL}add/").status_code == 403
     assert admin_client.post(f"{change_url(user)[:-7]}delete/", {"post": "yes"}).status_code == 403
     assert User.objects.filter(pk=user.pk).exists()
-
-
-def test_reset_two_factor_removes_the_device(admin_client, system_admin, make_user):  # noqa: F811
-    other_admin = make_user("second@example.com", user_role_id=reference_id(UserRole, UserRole.SYSTEM_ADMIN))
-    TOTPDevice.objects.create(user=other_admin, name="phone", confirmed=True)
-
-    assert act(admin_client, "reset_two_factor", other_admin) == ["Reset two-factor sign-in for 1 user."]
-    assert not TOTPDevice.objects.filter(user=other_admin).exists()
-    assert ActivityLog.objects.get(action="admin_two_factor_reset").entity_id == str(other_admin.pk)
 
 
 def test_an_edit_writes_only_the_edited_fields(system_admin, user):  # noqa: F811

@@ -223,6 +223,7 @@ def test_login_returns_tokens_and_the_profile(post, user):
         "emailVerifiedAt": body["user"]["emailVerifiedAt"],
         "status": "active",
         "lastLogin": body["user"]["lastLogin"],
+        "mfaEnabled": False,
         "companies": [],
     }
     user.refresh_from_db()

@@ -27,7 +27,9 @@ def test_me_lists_active_companies_with_role(auth_client, user):
 
     body = auth_client.get("/api/v1/users/me").json()
 
-    assert body["companies"] == [{"companyId": acme.company_id, "name": "Acme Events", "role": "company_admin"}]
+    assert body["companies"] == [
+        {"companyId": acme.company_id, "name": "Acme Events", "role": "company_admin", "requireMfa": False}
+    ]
 
 
 @pytest.mark.parametrize("companies", [1, 20])

@@ -6,11 +6,14 @@ from datetime import timedelta
 import jwt
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import credentials_check
 from logging_app.models import AuthEvent, AuthEventType
+
+from .test_api_mfa import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +64,29 @@ def test_each_event_type_is_recorded(api_client, user, django_capture_on_commit_
         post("auth/login", {"email": user.email, "password": "wrong-password-1"})
     User.objects.filter(pk=user.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
     credentials_check(email=user.email, password="Reset-passphrase-58")  # the lock has run out
+    cache.clear()  # the login rate limit (10 a minute) is spent by now
+
+    def send(method, path, body=None, token=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return getattr(api_client, method)(
+                f"/api/v1/{path}", body or {}, format="json", HTTP_AUTHORIZATION=f"Bearer {token}"
+            )
+
+    # MFA: on, new recovery codes, a sign-in's second step with one of them, off.
+    password = "Reset-passphrase-58"
+    tokens = post("auth/login", {"email": user.email, "password": password}).json()
+    secret = post("auth/mfa/totp/setup", token=tokens["access"]).json()["secret"]
+    post("auth/mfa/totp/confirm", {"code": totp_code(secret, timezone.now())}, token=tokens["access"])
+    codes = post("auth/mfa/recovery-codes", token=tokens["access"]).json()["recoveryCodes"]
+    challenge = post("auth/login", {"email": user.email, "password": password}).json()
+    tokens = post("auth/mfa/verify", {"mfaToken": challenge["mfaToken"], "code": codes[0]}).json()
+    assert send("delete", "auth/mfa/totp", token=tokens["access"]).status_code == 204
+    # Email change, then closure.
+    post("users/me/email", {"newEmail": "moved@example.org"}, token=tokens["access"])
+    [confirm] = [message for message in mail.outbox if message.to == ["moved@example.org"]]
+    post("users/me/email/confirm", {"token": re.search(r"token=([\w-]+)", confirm.body).group(1)})
+    tokens = post("auth/login", {"email": "moved@example.org", "password": password}).json()
+    assert send("delete", "users/me", {"password": password}, token=tokens["access"]).status_code == 204
 
     recorded = set(AuthEvent.objects.values_list("event_type", flat=True))
     assert recorded == set(AuthEventType.values)

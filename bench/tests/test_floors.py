@@ -86,7 +86,10 @@ def test_the_lists_hold_the_populated_rows(owner_token, company):
         get(floor.format(company=company.pk), owner_token).json() for _, floor in SIGNED_IN_PAIRS
     )
 
-    assert me["companies"] == [{"companyId": company.pk, "name": "Bench Events", "role": "company_admin"}]
+    assert me["companies"] == [
+        {"companyId": company.pk, "name": "Bench Events", "role": "company_admin", "requireMfa": False}
+    ]
+    assert me["mfaEnabled"] is False
     assert len(members) == MEMBERS and len(invitations) == INVITATIONS
     assert members[0]["joinedDate"].endswith("Z") and invitations[0]["status"] == "pending"
 
@@ -290,3 +293,31 @@ def test_the_request_log_names_the_signed_in_user_and_company(owner_token, owner
 
     row = ApiRequest.objects.get(path=path)
     assert (row.status_code, row.user_id, row.company_id) == (200, owner.pk, company.pk)
+
+
+@pytest.mark.parametrize("pair", SIGNED_IN_PAIRS[1:], ids=["company", "members", "invitations"])
+def test_a_company_requiring_mfa_refuses_a_member_without_it_alike(pair, owner_token, owner, company):
+    from companies.models import Company
+
+    Company.objects.filter(pk=company.pk).update(require_mfa=True)
+
+    real, floor = both(pair, owner_token, company.pk)
+
+    assert error(real) == (403, {"code": "mfa_required", "message": error(real)[1]["message"]})
+    assert error(floor) == error(real)
+    me_real, me_floor = both(SIGNED_IN_PAIRS[0], owner_token, company.pk)
+    assert me_floor.json() == me_real.json() and me_real.json()["companies"][0]["requireMfa"] is True
+
+
+@pytest.mark.parametrize("pair", SIGNED_IN_PAIRS, ids=["me", "company", "members", "invitations"])
+def test_a_member_with_mfa_reads_a_company_requiring_it_alike(pair, owner_token, owner, company):
+    from accounts.models import User
+    from companies.models import Company
+
+    Company.objects.filter(pk=company.pk).update(require_mfa=True)
+    User.objects.filter(pk=owner.pk).update(mfa_enabled_at=timezone.now())
+
+    real, floor = both(pair, owner_token, company.pk)
+
+    assert (real.status_code, floor.status_code) == (200, 200)
+    assert floor.json() == real.json()

@@ -106,6 +106,27 @@ def test_an_edit_is_snapshotted(admin_client, acme, system_admin):  # noqa: F811
     assert snapshot.new_values["Phone"] == "0412 345 678" and snapshot.changed_by == system_admin
 
 
+def test_the_mfa_policy_is_set_on_the_company_page_and_audited(admin_client, acme, system_admin):  # noqa: F811
+    url = f"{LIST_URL}{acme.pk}/change/"
+    page = admin_client.get(url)
+    assert "Require two-factor authentication of members" in page.content.decode()
+
+    assert admin_client.post(url, change_form_data(page, require_mfa="on")).status_code == 302
+    turned_off = change_form_data(admin_client.get(url))
+    turned_off.pop("require_mfa")
+    assert admin_client.post(url, turned_off).status_code == 302
+
+    actions = ActivityLog.objects.filter(company_id=acme.pk, action__startswith="company_mfa").order_by("pk")
+    assert [(row.action, row.user_id, row.new_values) for row in actions] == [
+        ("company_mfa_required", system_admin.pk, {"requireMfa": True}),
+        ("company_mfa_not_required", system_admin.pk, {"requireMfa": False}),
+    ]
+    snapshots = AuditCompany.objects.filter(company_id=acme.pk).order_by("pk")
+    assert [row.new_values["RequireMfa"] for row in snapshots] == [True, False]
+    acme.refresh_from_db()
+    assert not acme.require_mfa
+
+
 def test_refresh_abr_details_copies_the_abr_record(admin_client, acme, nz_company, system_admin, fake_abr):  # noqa: F811
     response = admin_client.post(
         LIST_URL, {"action": "refresh_abr_details", "_selected_action": [acme.pk, nz_company.pk]}, follow=True

@@ -38,6 +38,7 @@ def test_create_makes_the_creator_admin_on_the_free_tier(company, user):
         "stateCode": "",
         "postalCode": "",
         "parentCompany": None,
+        "requireMfa": False,
         "createdDate": company["createdDate"],
         "role": "company_admin",
     }

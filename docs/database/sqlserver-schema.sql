@@ -222,6 +222,57 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- otp_totp.0001_initial
+BEGIN TRANSACTION;
+GO
+--
+-- Create model TOTPDevice
+--
+CREATE TABLE [otp_totp_totpdevice] ([id] int NOT NULL CONSTRAINT [PK_otp_totp_totpdevice] PRIMARY KEY IDENTITY (1, 1), [name] nvarchar(64) NOT NULL, [confirmed] bit NOT NULL, [key] nvarchar(80) NOT NULL, [step] smallint NOT NULL CONSTRAINT CK_otp_totp_totpdevice_step CHECK ([step] >= 0), [t0] bigint NOT NULL, [digits] smallint NOT NULL CONSTRAINT CK_otp_totp_totpdevice_digits CHECK ([digits] >= 0), [tolerance] smallint NOT NULL CONSTRAINT CK_otp_totp_totpdevice_tolerance CHECK ([tolerance] >= 0), [drift] smallint NOT NULL, [last_t] bigint NOT NULL, [user_id] int NOT NULL);
+GO
+ALTER TABLE [otp_totp_totpdevice] ADD CONSTRAINT [FK_otp_totp_totpdevice_User] FOREIGN KEY ([user_id]) REFERENCES [dbo].[User] ([UserID]);
+GO
+CREATE INDEX [IX_otp_totp_totpdevice_user_id] ON [otp_totp_totpdevice] ([user_id]);
+GO
+COMMIT TRANSACTION;
+GO
+
+-- otp_totp.0002_auto_20190420_0723
+BEGIN TRANSACTION;
+GO
+--
+-- Add field throttling_failure_count to totpdevice
+--
+ALTER TABLE [otp_totp_totpdevice] ADD [throttling_failure_count] int CONSTRAINT [DF_otp_totp_totpdevice_throttling_failure_count] DEFAULT 0 NOT NULL CHECK ([throttling_failure_count] >= 0);
+GO
+ALTER TABLE [otp_totp_totpdevice] DROP CONSTRAINT [DF_otp_totp_totpdevice_throttling_failure_count];
+GO
+--
+-- Add field throttling_failure_timestamp to totpdevice
+--
+ALTER TABLE [otp_totp_totpdevice] ADD [throttling_failure_timestamp] datetimeoffset NULL;
+GO
+COMMIT TRANSACTION;
+GO
+
+-- otp_totp.0003_add_timestamps
+BEGIN TRANSACTION;
+GO
+--
+-- Add field created_at to totpdevice
+--
+ALTER TABLE [otp_totp_totpdevice] ADD [created_at] datetimeoffset CONSTRAINT [DF_otp_totp_totpdevice_created_at] DEFAULT SYSUTCDATETIME() WITH VALUES;
+GO
+ALTER TABLE [otp_totp_totpdevice] DROP CONSTRAINT [DF_otp_totp_totpdevice_created_at];
+GO
+--
+-- Add field last_used_at to totpdevice
+--
+ALTER TABLE [otp_totp_totpdevice] ADD [last_used_at] datetimeoffset NULL;
+GO
+COMMIT TRANSACTION;
+GO
+
 -- token_blacklist.0001_initial
 BEGIN TRANSACTION;
 GO
@@ -360,6 +411,13 @@ GO
 --
 ALTER TABLE [dbo].[UserSession] ADD CONSTRAINT [CK_UserSession_EndReason] CHECK ([EndReason] IN ('', 'logout', 'revoked', 'logout_all', 'password_changed', 'password_reset', 'reuse_detected', 'account_locked', 'account_suspended', 'account_deleted', 'admin', 'account_secured', 'email_changed', 'account_closed'));
 GO
+--
+-- Add field sent_to to usersecureaccounttoken
+--
+ALTER TABLE [dbo].[UserSecureAccountToken] ADD [SentTo] nvarchar(254) CONSTRAINT [DF_UserSecureAccountToken_SentTo] DEFAULT '' NOT NULL;
+GO
+ALTER TABLE [dbo].[UserSecureAccountToken] DROP CONSTRAINT [DF_UserSecureAccountToken_SentTo];
+GO
 ALTER TABLE [dbo].[UserEmailChangeToken] ADD CONSTRAINT [FK_UserEmailChangeToken_CreatedBy] FOREIGN KEY ([CreatedBy]) REFERENCES [dbo].[User] ([UserID]);
 GO
 ALTER TABLE [dbo].[UserEmailChangeToken] ADD CONSTRAINT [FK_UserEmailChangeToken_UpdatedBy] FOREIGN KEY ([UpdatedBy]) REFERENCES [dbo].[User] ([UserID]);
@@ -394,6 +452,16 @@ CREATE INDEX [IX_UserRecoveryCode_CreatedBy] ON [dbo].[UserRecoveryCode] ([Creat
 GO
 CREATE INDEX [IX_UserRecoveryCode_UpdatedBy] ON [dbo].[UserRecoveryCode] ([UpdatedBy]);
 GO
+COMMIT TRANSACTION;
+GO
+
+-- accounts.0006_mfa_enabled_from_admin_devices
+BEGIN TRANSACTION;
+GO
+--
+-- Raw Python operation
+--
+-- THIS OPERATION CANNOT BE WRITTEN AS SQL
 COMMIT TRANSACTION;
 GO
 
@@ -1131,57 +1199,6 @@ GO
 -- Create constraint CK_EmailDelivery_EmailType on model emaildelivery
 --
 ALTER TABLE [log].[EmailDelivery] ADD CONSTRAINT [CK_EmailDelivery_EmailType] CHECK ([EmailType] IN ('email_verification', 'password_reset', 'invitation', 'account_locked', 'signup_existing_account', 'security_password_changed', 'security_password_reset', 'security_new_device', 'security_token_reuse', 'security_mfa_enabled', 'security_mfa_disabled', 'security_recovery_code_used', 'security_recovery_codes_regenerated', 'security_email_change_requested', 'security_email_changed', 'email_change_confirm', 'email_change_address_taken'));
-GO
-COMMIT TRANSACTION;
-GO
-
--- otp_totp.0001_initial
-BEGIN TRANSACTION;
-GO
---
--- Create model TOTPDevice
---
-CREATE TABLE [otp_totp_totpdevice] ([id] int NOT NULL CONSTRAINT [PK_otp_totp_totpdevice] PRIMARY KEY IDENTITY (1, 1), [name] nvarchar(64) NOT NULL, [confirmed] bit NOT NULL, [key] nvarchar(80) NOT NULL, [step] smallint NOT NULL CONSTRAINT CK_otp_totp_totpdevice_step CHECK ([step] >= 0), [t0] bigint NOT NULL, [digits] smallint NOT NULL CONSTRAINT CK_otp_totp_totpdevice_digits CHECK ([digits] >= 0), [tolerance] smallint NOT NULL CONSTRAINT CK_otp_totp_totpdevice_tolerance CHECK ([tolerance] >= 0), [drift] smallint NOT NULL, [last_t] bigint NOT NULL, [user_id] int NOT NULL);
-GO
-ALTER TABLE [otp_totp_totpdevice] ADD CONSTRAINT [FK_otp_totp_totpdevice_User] FOREIGN KEY ([user_id]) REFERENCES [dbo].[User] ([UserID]);
-GO
-CREATE INDEX [IX_otp_totp_totpdevice_user_id] ON [otp_totp_totpdevice] ([user_id]);
-GO
-COMMIT TRANSACTION;
-GO
-
--- otp_totp.0002_auto_20190420_0723
-BEGIN TRANSACTION;
-GO
---
--- Add field throttling_failure_count to totpdevice
---
-ALTER TABLE [otp_totp_totpdevice] ADD [throttling_failure_count] int CONSTRAINT [DF_otp_totp_totpdevice_throttling_failure_count] DEFAULT 0 NOT NULL CHECK ([throttling_failure_count] >= 0);
-GO
-ALTER TABLE [otp_totp_totpdevice] DROP CONSTRAINT [DF_otp_totp_totpdevice_throttling_failure_count];
-GO
---
--- Add field throttling_failure_timestamp to totpdevice
---
-ALTER TABLE [otp_totp_totpdevice] ADD [throttling_failure_timestamp] datetimeoffset NULL;
-GO
-COMMIT TRANSACTION;
-GO
-
--- otp_totp.0003_add_timestamps
-BEGIN TRANSACTION;
-GO
---
--- Add field created_at to totpdevice
---
-ALTER TABLE [otp_totp_totpdevice] ADD [created_at] datetimeoffset CONSTRAINT [DF_otp_totp_totpdevice_created_at] DEFAULT SYSUTCDATETIME() WITH VALUES;
-GO
-ALTER TABLE [otp_totp_totpdevice] DROP CONSTRAINT [DF_otp_totp_totpdevice_created_at];
-GO
---
--- Add field last_used_at to totpdevice
---
-ALTER TABLE [otp_totp_totpdevice] ADD [last_used_at] datetimeoffset NULL;
 GO
 COMMIT TRANSACTION;
 GO

@@ -5,7 +5,7 @@ password is checked by ``accounts.services.credentials_check``, so a wrong passw
 toward the lockout exactly as on the API, and only an active, unlocked user is signed in.
 The form then refuses anyone who is not staff (``is_staff`` is the ``system_admin`` role)
 with Django's standard message. With ``ADMIN_REQUIRE_2FA`` on, a signed-in admin reaches no
-admin page until a TOTP code has been accepted in this session (``two_factor``).
+admin page until a TOTP or recovery code has been accepted in this session (``two_factor``).
 """
 
 from __future__ import annotations
@@ -91,8 +91,9 @@ class BackOfficeSite(admin.AdminSite):
         response = super().login(request, extra_context)
         signed_in = request.method == "POST" and isinstance(response, HttpResponseRedirect)
         if signed_in and request.user.is_authenticated:
-            admin_sign_in_record(user=request.user)
-            if two_factor.awaits_code(request.user):
+            awaits_code = two_factor.awaits_code(request.user)
+            admin_sign_in_record(user=request.user, second_factor_follows=awaits_code)
+            if awaits_code:
                 return two_factor.redirect_to_step(request, self.name)
         return response
 

@@ -272,6 +272,7 @@ DBO = (
         "UserSecureAccountToken",
         "UserSecureAccountTokenID",
         "UserID",
+        "SentTo",
         "TokenHash",
         "ExpiresAt",
         "UsedAt",

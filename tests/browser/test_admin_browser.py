@@ -1,8 +1,9 @@
 """The back office in a real browser: Debian's Chromium, driven by Playwright, on a live server.
 
-An admin signs in with email, password and a TOTP code (enrolling on this first sign-in),
-changes ``auth.access_token_minutes``, and the next access token the API issues carries
-the new lifetime. A log table has no "Add" button. Screenshots of the settings list and a
+An admin signs in with email, password and a TOTP code (enrolling on this first sign-in, and
+shown the recovery codes once), changes ``auth.access_token_minutes``, and the next access
+token the API issues carries the new lifetime. An enrolled admin signs in with a recovery code
+instead of a TOTP code, once. A log table has no "Add" button. Screenshots of the settings list and a
 user page go to ``docs/images/`` for the README. Throughout, the browser reports no breach of
 the Content-Security-Policy (settings, "HTTP hardening"), and neither does Swagger UI.
 
@@ -144,6 +145,9 @@ def test_an_admin_changes_the_token_lifetime_in_the_browser_and_the_api_follows(
             assert page.locator("#totp-qr svg").count() == 1
             page.fill("#id_code", totp_code(secret))
             page.click("#two-factor-form input[type=submit]")
+            # The recovery codes, shown this once, then on to where the admin was going.
+            assert page.locator("#recovery-codes li").count() == 10
+            page.click("#recovery-codes-continue")
             page.wait_for_url(f"{base}/admin/")
             assert "System administration" in page.inner_text("#content")
 
@@ -172,6 +176,53 @@ def test_an_admin_changes_the_token_lifetime_in_the_browser_and_the_api_follows(
 
     assert token_lifetime_minutes(base, password) == 42
     assert csp_violations == []
+
+
+def password_step(page, base: str, password: str) -> None:
+    """Sign in with the password, up to the code step."""
+    page.goto(f"{base}/admin/")
+    page.fill("#id_username", ADMIN_EMAIL)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/two-factor/**")
+
+
+def test_an_enrolled_admin_signs_in_with_a_recovery_code_once(live_server, settings, password):
+    from accounts import mfa
+    from accounts.models import User
+
+    sync_playwright = _sync_playwright()
+    settings.ADMIN_REQUIRE_2FA = True
+    admin = User.objects.create_superuser(ADMIN_EMAIL, password)
+    device = mfa.pending_device(admin)
+    recovery_code = mfa.mfa_enable(user=admin, device=device, now=device.created_at)[0]
+    base = live_server.url
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        csp_violations = record_csp_violations(page)
+        try:
+            password_step(page, base, password)
+            assert "or a recovery code" in page.inner_text("label[for=id_code]")
+            page.fill("#id_code", recovery_code.upper())  # as typed from a printout
+            page.click("#two-factor-form input[type=submit]")
+            page.wait_for_url(f"{base}/admin/")
+            assert "System administration" in page.inner_text("#content")
+
+            # Signed out and in again: the code was used up, and the admin stays outside.
+            page.click("#logout-form button")
+            password_step(page, base, password)
+            page.fill("#id_code", recovery_code)
+            page.click("#two-factor-form input[type=submit]")
+            assert "That code is not right" in page.inner_text("#two-factor-form .errorlist")
+            page.goto(f"{base}/admin/")
+            assert "/admin/two-factor/" in page.url
+        finally:
+            browser.close()
+
+    assert csp_violations == []
+    assert mfa.recovery_codes_left(admin) == mfa.RECOVERY_CODE_COUNT - 1
 
 
 def test_swagger_ui_runs_under_the_content_security_policy(live_server):
