@@ -6,6 +6,7 @@ be deleted while other rows refer to them (``InUseProtectedAdmin``), and form de
 
 from __future__ import annotations
 
+import copy
 import datetime
 import uuid
 from collections.abc import Mapping
@@ -13,18 +14,21 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Max, Min, ProtectedError, Q, QuerySet, RestrictedError
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import get_text_list
 
 from eventlead.db.estimates import table_row_estimate
+
+from . import exports as exports_module
 
 # Addresses typed without a scheme get https:// (Django 6's default, chosen now).
 HTTPS_URL_FIELDS: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
@@ -48,6 +52,9 @@ def editable_fields(fieldsets, readonly_fields=()) -> tuple[str, ...]:
     readonly = set(readonly_fields)
     return tuple(name for name in flatten_fieldsets(fieldsets) if name not in readonly)
 
+
+MESSAGE_EXPORT_FORMAT = "Choose an export format: csv or jsonl."
+MESSAGE_EXPORT_FILTERS = "These filters do not apply to this list: nothing was exported."
 
 MESSAGE_IN_USE = (
     "{rows} cannot be deleted: still used by {users}. "
@@ -173,6 +180,8 @@ class LogAdmin(ReadOnlyAdmin):
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # The changelist with "Export CSV" and "Export JSON Lines" of the rows it lists.
+    change_list_template = "admin/log_change_list.html"
     # The primary key follows insertion order: newest first straight from its index.
     ordering = ("-id",)
     list_per_page = 50
@@ -183,6 +192,66 @@ class LogAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         rows = super().get_queryset(request)
         return CalendarQuerySet(model=rows.model, query=rows.query.chain(), using=rows._db, hints=rows._hints)
+
+    def get_urls(self):
+        if not exports_module.exportable(self.model):
+            return super().get_urls()
+        opts = self.model._meta
+        export = path(
+            "export/",
+            self.admin_site.admin_view(self.export_view),
+            name=f"{opts.app_label}_{opts.model_name}_export",
+        )
+        return [export, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        if not exports_module.exportable(self.model):
+            return super().changelist_view(request, extra_context)
+        opts = self.model._meta
+        site = self.admin_site.name
+        url = reverse(f"{site}:{opts.app_label}_{opts.model_name}_export", current_app=site)
+        filters = request.GET.copy()
+        exports = []
+        for export_format in exports_module.FORMATS.values():
+            filters["format"] = export_format.name
+            exports.append((export_format, f"{url}?{filters.urlencode()}"))
+        return super().changelist_view(request, {"exports": exports, **(extra_context or {})})
+
+    def export_view(self, request):
+        """Stream the rows the changelist lists (its filters, drill-down and search) as CSV or JSON Lines."""
+        export_format = exports_module.FORMATS.get(request.GET.get("format", ""))
+        if export_format is None:
+            return HttpResponseBadRequest(MESSAGE_EXPORT_FORMAT)
+        filters = {key: value for key, value in request.GET.items() if key not in exports_module.NOT_FILTERS}
+        changelist_request = copy.copy(request)
+        changelist_request.GET = request.GET.copy()
+        changelist_request.GET.pop("format", None)
+        try:
+            rows = self._export_changelist(changelist_request).queryset
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(MESSAGE_EXPORT_FILTERS)
+        exports_module.export_record(
+            model=self.model, export_format=export_format, filters=filters, actor=request.user, via="back office"
+        )
+        columns = exports_module.table_columns(self.model)
+        response = StreamingHttpResponse(
+            exports_module.lines(export_format, columns, exports_module.rows_of(rows, columns)),
+            content_type=export_format.content_type,
+        )
+        filename = exports_module.export_filename(self.model, filters, export_format, timezone.now())
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def _export_changelist(self, request):
+        """The changelist's own filtering, without the count and the page it would also read."""
+        request.exporting = True
+        return self.get_changelist_instance(request)
+
+    def get_changelist(self, request, **kwargs):
+        changelist_class = super().get_changelist(request, **kwargs)
+        if getattr(request, "exporting", False):
+            return type("ExportChangeList", (changelist_class,), {"get_results": _no_results})
+        return changelist_class
 
     def get_search_results(self, request, queryset, search_term):
         from accounts.models import normalize_email
@@ -198,6 +267,10 @@ class LogAdmin(ReadOnlyAdmin):
             matches = Q.create([(field, email) for field in self.email_search_fields], connector=Q.OR)
             return queryset.filter(matches), False
         return super().get_search_results(request, queryset, search_term)
+
+
+def _no_results(changelist, request):
+    """An export reads its rows itself, as a stream: no count, no page."""
 
 
 # Rows in use ----------------------------------------------------------------------------------
