@@ -171,7 +171,11 @@ class SessionsApi(APIView):
         """The caller's active sessions, newest first: one per sign-in on one device."""
         current = request.user.current_session
         page = newest_first_page(
-            user_sessions(user=request.user), request, time_field="created_date", row=partial(session_row, current)
+            user_sessions(user=request.user),
+            request,
+            list_name="sessions",
+            time_field="created_date",
+            row=partial(session_row, current),
         )
         return Response(page.body())
 

@@ -7,6 +7,8 @@ held still on a whole second and moved by the tests, so ``auth_time`` and the st
 hit exactly; JWT expiry keeps real time, which the minutes moved here never reach.
 """
 
+import base64
+import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -608,7 +610,8 @@ def test_the_largest_page_is_200_rows_and_cursors_are_url_safe(user, unthrottled
     body = session_list(FIREFOX, tokens["access"], limit="200").json()
 
     assert len(body["results"]) == 200
-    assert re.fullmatch(r"[A-Za-z0-9_-]+", body["next"])  # base64url without padding: no escaping in a URL
+    # base64url without padding, a dot, the signature: no escaping in a URL.
+    assert re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}", body["next"])
 
 
 @pytest.mark.parametrize("auth_time", [None, "1796232613", True, 1.5e9])
@@ -637,9 +640,14 @@ def test_a_limit_outside_1_to_200_is_a_field_error(user, limit):
 
 
 def b64(text: str) -> str:
-    import base64
-
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def signed(text: str, list_name: str = "sessions") -> str:
+    """``text`` (JSON) as a cursor this project signed for ``list_name``."""
+    from eventlead.core.pagination import cursor_encode
+
+    return cursor_encode(json.loads(text), list_name=list_name)
 
 
 @pytest.mark.parametrize(
@@ -648,15 +656,22 @@ def b64(text: str) -> str:
         "garbage",
         "%%%",
         "x" * 201,
-        b64("[1, 2, 3]"),
-        b64('{"a": 1, "b": 2}'),
-        b64('["not a time", 5]'),
-        b64('["2026-01-01T00:00:00", 5]'),  # no time zone
-        b64('["2026-01-01T00:00:00+00:00", "5"]'),
-        b64('["2026-01-01T00:00:00+00:00", true]'),
+        b64('["2026-01-01T00:00:00+00:00", 5]'),  # well formed, but not signed
+        b64('["2026-01-01T00:00:00+00:00", 5]') + ".AAAA",
+        signed('["2026-01-01T00:00:00+00:00", 5]', "members"),  # another list's
+        signed("[1, 2, 3]"),
+        signed('{"a": 1, "b": 2}'),
+        signed('["not a time", 5]'),
+        signed('["2026-01-01T00:00:00", 5]'),  # no time zone
+        signed('["2026-01-01T00:00:00+00:00", "5"]'),
+        signed('["2026-01-01T00:00:00+00:00", true]'),
+        signed('[1767225600, 5]'),
     ],
-    ids=["garbage", "percents", "too_long", "three_items", "object", "not_a_time", "naive_time", "text_id", "bool_id"],
-)
+    ids=[
+        "garbage", "percents", "too_long", "unsigned", "bad_signature", "another_lists", "three_items", "object",
+        "not_a_time", "naive_time", "text_id", "bool_id", "number_time",
+    ],
+)  # fmt: skip
 def test_a_cursor_that_is_not_one_of_the_lists_is_a_field_error(user, cursor):
     tokens = sign_in(FIREFOX)
 
@@ -666,11 +681,27 @@ def test_a_cursor_that_is_not_one_of_the_lists_is_a_field_error(user, cursor):
     assert response.json() == error(response, "validation_error", MESSAGE_VALIDATION, {"cursor": [MESSAGE_CURSOR]})
 
 
+def test_a_cursor_altered_by_the_client_is_a_field_error(user, unthrottled):
+    tokens = sign_in(FIREFOX)
+    older_sessions(user, tokens, 3)
+    cursor = session_list(FIREFOX, tokens["access"], limit="1").json()["next"]
+    payload, signature = cursor.split(".")
+    moment, key = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps([moment, key + 1]).encode()).decode().rstrip("=")
+
+    genuine = session_list(FIREFOX, tokens["access"], cursor=cursor, limit="1")
+    response = session_list(FIREFOX, tokens["access"], cursor=f"{forged}.{signature}", limit="1")
+
+    assert genuine.status_code == status.HTTP_200_OK
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json() == error(response, "validation_error", MESSAGE_VALIDATION, {"cursor": [MESSAGE_CURSOR]})
+
+
 @pytest.mark.parametrize(
     "cursor",
     [
-        b64('["9999-12-31T23:59:59-14:00", 5]'),  # past the last UTC instant
-        b64('["0001-01-01T00:00:00+14:00", 5]'),  # before the first
+        signed('["9999-12-31T23:59:59-14:00", 5]'),  # past the last UTC instant
+        signed('["0001-01-01T00:00:00+14:00", 5]'),  # before the first
     ],
     ids=["after_the_last_instant", "before_the_first_instant"],
 )

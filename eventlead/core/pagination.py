@@ -5,6 +5,11 @@ and the next page is the rows strictly after it in that order, read through the 
 serves the order. Unlike an offset, a row written between two pages neither repeats nor
 disappears, and page 1,000 costs what page 1 does. ``?limit=`` is 1 to 200, 50 by default.
 
+A cursor is signed (HMAC-SHA256 with the project's secret key, salted with the list's name): a
+client can hand back only a cursor this list gave out. A forged or altered one, or one from
+another list, is a 400, never a position the server did not choose. The rows a page may show
+are chosen by the list's own filters (the caller, the company) whatever the cursor says.
+
 Not DRF's ``CursorPagination``: the contract's ``next`` is the cursor itself, not a URL; a bad
 cursor or limit is a 400 naming the parameter (DRF answers 404 and clamps the limit); and ties
 in time are broken by id in the key, where DRF keeps an offset into the tied rows.
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from django.core.signing import BadSignature, Signer
 from django.db.models import Model, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -51,22 +57,54 @@ class Page:
         return {"results": self.results, "next": self.next}
 
 
-def _encode(position: tuple[str, int]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
+def _signer(list_name: str) -> Signer:
+    # "." is outside base64url's alphabet, so it cannot occur in the payload or the signature.
+    return Signer(salt=f"eventlead.pagination.{list_name}", sep=".", algorithm="sha256")
 
 
-def _decode(cursor: str) -> tuple[datetime, int]:
+def cursor_encode(position: Sequence[Any], *, list_name: str) -> str:
+    """An opaque, signed cursor for ``position`` (JSON values) in the list ``list_name``."""
+    payload = base64.urlsafe_b64encode(json.dumps(list(position), separators=(",", ":")).encode()).decode()
+    return _signer(list_name).sign(payload.rstrip("="))
+
+
+def cursor_decode(cursor: str, *, list_name: str) -> list[Any]:
+    """The position a cursor of ``list_name`` names; a 400 for anything this list did not sign."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        moment, key = json.loads(raw)
-        if not isinstance(key, int) or isinstance(key, bool) or not isinstance(moment, str):
-            raise ValueError(cursor)
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            raise ValueError(cursor)
-        return parsed.astimezone(UTC), key  # a time at the calendar's edge overflows here, not in the query
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
+        payload = _signer(list_name).unsign(cursor)
+        position = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (BadSignature, binascii.Error, ValueError, UnicodeDecodeError):
         raise ValidationFailed(fields={"cursor": [MESSAGE_CURSOR]}) from None
+    if not isinstance(position, list):
+        raise ValidationFailed(fields={"cursor": [MESSAGE_CURSOR]})
+    return position
+
+
+def cursor_moment(value: Any) -> datetime:
+    """A cursor's time (ISO 8601 with an offset) as UTC; a 400 for anything else."""
+    try:
+        if not isinstance(value, str):
+            raise TypeError(value)
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError(value)
+        return parsed.astimezone(UTC)  # a time at the calendar's edge overflows here, not in the query
+    except (ValueError, TypeError, OverflowError):
+        raise ValidationFailed(fields={"cursor": [MESSAGE_CURSOR]}) from None
+
+
+def cursor_key(value: Any) -> int:
+    """A cursor's row id; a 400 for anything but a whole number."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationFailed(fields={"cursor": [MESSAGE_CURSOR]})
+    return value
+
+
+def _decode(cursor: str, list_name: str) -> tuple[datetime, int]:
+    position = cursor_decode(cursor, list_name=list_name)
+    if len(position) != 2:
+        raise ValidationFailed(fields={"cursor": [MESSAGE_CURSOR]})
+    return cursor_moment(position[0]), cursor_key(position[1])
 
 
 def page_parameters(request: Request) -> tuple[str | None, int]:
@@ -87,6 +125,7 @@ def newest_first_page(
     queryset: QuerySet[M],
     request: Request,
     *,
+    list_name: str,
     time_field: str,
     row: Callable[[M], Any],
 ) -> Page:
@@ -94,7 +133,7 @@ def newest_first_page(
     cursor, limit = page_parameters(request)
     ordered = queryset.order_by(f"-{time_field}", "-pk")
     if cursor is not None:
-        moment, key = _decode(cursor)
+        moment, key = _decode(cursor, list_name)
         ordered = ordered.filter(Q(**{f"{time_field}__lt": moment}) | Q(**{time_field: moment, "pk__lt": key}))
     rows: Sequence[M] = list(ordered[: limit + 1])
     more = len(rows) > limit
@@ -102,5 +141,5 @@ def newest_first_page(
     following = None
     if more:
         last = rows[-1]
-        following = _encode((getattr(last, time_field).isoformat(), last.pk))
+        following = cursor_encode((getattr(last, time_field).isoformat(), last.pk), list_name=list_name)
     return Page([row(item) for item in rows], following)
