@@ -7,12 +7,14 @@ with ``stale=True`` rather than no answer at all.
 
 from __future__ import annotations
 
+import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any, TypedDict, cast
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from stdnum.au import abn as abn_number
@@ -21,9 +23,12 @@ from stdnum.exceptions import ValidationError as NumberInvalid
 
 from configuration.settings_store import get_setting
 from eventlead.core.exceptions import UpstreamUnavailable, ValidationFailed
+from logging_app.models import AbrLookup, AbrLookupOutcome
 
 from . import client
 from .models import ABRSearch, SearchType
+
+logger = logging.getLogger(__name__)
 
 NAME_MAX_LENGTH = cast(int, ABRSearch._meta.get_field("search_value").max_length)  # CharField(max_length=200)
 
@@ -90,17 +95,21 @@ def abr_search(*, search_type: str, value: str, now: datetime | None = None) -> 
     entry = ABRSearch.objects.filter(**key).first()
     if entry is not None and now <= entry.expires_at:
         _count_hit(key, now)
+        _lookup_record(search_type, AbrLookupOutcome.HIT, now)
         return _result(entry, cached=True, stale=False)
 
     try:
         payload = _fetch(search_type, search_value)
     except client.AbrUnavailable:
         if entry is None:
+            _lookup_record(search_type, AbrLookupOutcome.FAILED, now)
             raise UpstreamUnavailable(MESSAGE_ABR_UNAVAILABLE) from None
         _count_hit(key, now)
+        _lookup_record(search_type, AbrLookupOutcome.STALE, now)
         return _result(entry, cached=True, stale=True)
 
     entry = _store(key, payload, now)
+    _lookup_record(search_type, AbrLookupOutcome.MISS, now)
     return _result(entry, cached=False, stale=False)
 
 
@@ -121,6 +130,21 @@ def _results(search_type: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
 def _count_hit(key: SearchKey, now: datetime) -> None:
     # One UPDATE with F(): concurrent hits each add one, none is lost.
     ABRSearch.objects.filter(**key).update(hit_count=F("hit_count") + 1, last_hit_at=now)
+
+
+def _lookup_record(search_type: str, outcome: AbrLookupOutcome, now: datetime) -> None:
+    """Add the lookup to ``log.ABRLookup`` (the dashboard's hit rate and ABR failures).
+
+    A row that cannot be written is logged, never raised: the lookup has its answer already,
+    as an unhandled error does in ``logging_app.errors``. In autocommit this is the one INSERT;
+    inside a caller's transaction the INSERT gets a savepoint, so that a refused row does not
+    leave the caller's transaction unusable (PostgreSQL aborts a transaction after an error).
+    """
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            AbrLookup.objects.create(search_type=search_type, outcome=outcome, created_date=now)
+    except DatabaseError:
+        logger.exception("Could not record an ABR lookup (%s, %s)", search_type, outcome)
 
 
 def _store(key: SearchKey, payload: dict[str, Any], now: datetime) -> ABRSearch:

@@ -1,10 +1,17 @@
 """Back office for users: find, edit, unlock, suspend, end sessions, reset MFA; never a password,
-token hash, session key or MFA secret on screen."""
+token hash, session key or MFA secret on screen.
+
+A user's page tells their story: memberships, sessions, the latest auth events, the audit trail
+about them (each snapshot's changes field by field), the emails sent to them and the invitations
+they sent and received. Each panel is one bounded query (two for the auth events and the trail),
+whatever the number of rows.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,7 +24,12 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from companies.models import UserCompany
+from auditing.admin import trail_panel
+from auditing.diff import Trail, trail
+from auditing.models import ActivityLog, AuditRole, AuditUser
+from companies.admin import invitation_status
+from companies.models import Company, UserCompany, UserInvitation
+from eventlead.backoffice.links import change_url, changelist_url, linked
 from eventlead.backoffice.options import (
     HTTPS_URL_FIELDS,
     LogAdmin,
@@ -26,12 +38,13 @@ from eventlead.backoffice.options import (
     editable_fields,
     https_formfield,
 )
+from logging_app.models import AuthEvent, EmailDelivery
 from reference.models import UserRole, UserStatus
 
 from . import admin_actions
 from .mfa import recovery_codes_left
 from .models import User, UserSession
-from .sessions import UNKNOWN_DEVICE
+from .sessions import UNKNOWN_DEVICE, device_label
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec
@@ -204,7 +217,7 @@ class UserSessionAdmin(LogAdmin):
     search_help_text = "The user's email address"
     list_display = (
         "device",
-        "user",
+        linked("user", "User"),
         "ip_address",
         "created_date",
         "last_seen_at",
@@ -245,6 +258,137 @@ class UserSessionAdmin(LogAdmin):
     @admin.display(description="Ended by")
     def ended_by(self, session):
         return session.updated_by if session.ended_at and session.updated_by else "—"
+
+
+# The rest of the story: auth events, audit trail, emails, invitations --------------------------
+
+# How many rows each panel of a user's page shows, newest first; the lists behind a panel have
+# the rest.
+AUTH_EVENT_PANEL_ROWS = 50
+TRAIL_PANEL_ROWS = 50
+EMAIL_PANEL_ROWS = 25
+INVITATION_PANEL_ROWS = 25
+NEWEST_FIRST = ("-created_date", "-id")
+NEWEST_INVITATIONS_FIRST = ("-invited_at", "-id")
+
+
+def _bounded(rows, limit: int) -> tuple[list, bool]:
+    """The first ``limit`` rows of an ordered queryset (one query, one row more), and whether
+    any were left out."""
+    found = list(rows[: limit + 1])
+    return found[:limit], len(found) > limit
+
+
+def _newest(rows: list, limit: int, key) -> tuple[list, bool]:
+    """The newest ``limit`` of ``rows`` (by ``key``), and whether any were left out."""
+    rows = sorted(rows, key=key, reverse=True)
+    return rows[:limit], len(rows) > limit
+
+
+def panel_auth_events(user: User) -> tuple[list[AuthEvent], bool]:
+    """``user``'s newest auth events, with the failed sign-ins typed with their address for which
+    no account was found (``unknown_email``: before the account existed, say), and whether there
+    are more.
+
+    Two queries of at most ``AUTH_EVENT_PANEL_ROWS + 1`` rows, one per index
+    (IX_AuthEvent_UserID_CreatedDate, IX_AuthEvent_Email), merged here. One query with both
+    conditions OR-ed would read every event of the user (a token refresh every few minutes adds
+    up to thousands) to sort them; a UNION of two limited selects is refused by SQLite.
+    """
+    limit = AUTH_EVENT_PANEL_ROWS + 1
+    own = AuthEvent.objects.filter(user=user).order_by(*NEWEST_FIRST)[:limit]
+    typed = AuthEvent.objects.filter(user__isnull=True, email=user.email).order_by(*NEWEST_FIRST)[:limit]
+    return _newest([*own, *typed], AUTH_EVENT_PANEL_ROWS, key=lambda event: (event.created_date, event.pk))
+
+
+def user_trail(user: User) -> Trail:
+    """The audit trail about ``user``: their snapshots and the actions on their account
+    (``ActivityLog`` rows of entity "User" and their id), newest first. One query each, at most
+    ``TRAIL_PANEL_ROWS + 1`` rows each, with whoever made the change joined."""
+    limit = TRAIL_PANEL_ROWS + 1
+    snapshots = (
+        AuditUser.objects.filter(user_id=user.pk)  # IX_AuditUser_UserID_ChangedDate
+        .select_related("changed_by")
+        .order_by("-changed_date", "-id")[:limit]
+    )
+    activities = (
+        ActivityLog.objects.filter(entity_type="User", entity_id=str(user.pk))  # IX_..._EntityType_EntityID
+        .select_related("user")
+        .order_by(*NEWEST_FIRST)[:limit]
+    )
+    return trail(snapshots=snapshots, activities=activities, model=User, limit=TRAIL_PANEL_ROWS)
+
+
+def panel_emails(user: User) -> tuple[list[EmailDelivery], bool]:
+    """The newest emails to ``user``: those recorded for their account (at any of their addresses)
+    and every one sent to their current address (an invitation before they had an account, say).
+    One query of at most ``EMAIL_PANEL_ROWS + 1`` rows."""
+    rows = EmailDelivery.objects.filter(Q(user=user) | Q(recipient_email=user.email)).order_by(*NEWEST_FIRST)
+    return _bounded(rows, EMAIL_PANEL_ROWS)
+
+
+def panel_invitations_sent(user: User) -> tuple[list[UserInvitation], bool]:
+    """The newest invitations ``user`` sent, with their company, role, status and who accepted."""
+    rows = (
+        UserInvitation.objects.filter(invited_by=user)
+        .select_related("company", "role", "status", "accepted_user")
+        .order_by(*NEWEST_INVITATIONS_FIRST)
+    )
+    return _bounded(rows, INVITATION_PANEL_ROWS)
+
+
+def panel_invitations_received(user: User) -> tuple[list[UserInvitation], bool]:
+    """The newest invitations to ``user``: to their address, or accepted by them (under an address
+    they have since changed), with their company, role, status and inviter."""
+    rows = (
+        UserInvitation.objects.filter(Q(invited_email=user.email) | Q(accepted_user=user))
+        .select_related("company", "role", "status", "invited_by")
+        .order_by(*NEWEST_INVITATIONS_FIRST)
+    )
+    return _bounded(rows, INVITATION_PANEL_ROWS)
+
+
+class AuthEventRow(NamedTuple):
+    event: AuthEvent
+    device: str
+
+
+class InvitationRow(NamedTuple):
+    """An invitation on a user's page, with the pages it links to: its company's and the other
+    person's (the invitee who accepted it, or the inviter)."""
+
+    invitation: UserInvitation
+    status: str
+    company_url: str
+    person: User | None
+    person_url: str
+
+
+@dataclass(frozen=True)
+class RowsPanel:
+    """A read-only panel of a user's page: the newest rows, and the lists behind the panel."""
+
+    rows: list
+    truncated: bool  # only the newest ``limit`` rows are shown
+    limit: int
+    links: tuple[tuple[str, str], ...] = ()  # (text, url)
+
+
+def _invitation_rows(invitations: list[UserInvitation], person: str) -> list[InvitationRow]:
+    now = timezone.now()
+    rows = []
+    for invitation in invitations:
+        other = getattr(invitation, person)
+        rows.append(
+            InvitationRow(
+                invitation,
+                invitation_status(invitation, now),
+                change_url(Company, invitation.company_id),
+                other,
+                change_url(User, other.pk) if other is not None else "",
+            )
+        )
+    return rows
 
 
 class UserAdminForm(forms.ModelForm):
@@ -315,7 +459,56 @@ class UserAdmin(NoRelatedEditingMixin, admin.ModelAdmin):
                 reset_url=self._url("mfa_reset", quote(obj.pk)),
                 reason_max_length=admin_actions.MFA_RESET_REASON_MAX_LENGTH,
             )
+            context.update(self._story_panels(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _story_panels(self, user):
+        """The read-only panels under the sessions, each linking to the lists behind it."""
+        mine = f"user__id__exact={user.pk}"
+        to_address = urlencode({"q": user.email})
+        events, more_events = panel_auth_events(user)
+        emails, more_emails = panel_emails(user)
+        sent, more_sent = panel_invitations_sent(user)
+        received, more_received = panel_invitations_received(user)
+        return {
+            "auth_events_panel": RowsPanel(
+                [AuthEventRow(event, device_label(event.user_agent)) for event in events],
+                more_events,
+                AUTH_EVENT_PANEL_ROWS,
+                (
+                    ("all of this user’s auth events", changelist_url(AuthEvent, mine)),
+                    ("every event recorded with their address", changelist_url(AuthEvent, to_address)),
+                ),
+            ),
+            "trail_panel": trail_panel(
+                user_trail(user),
+                title="Audit trail",
+                limit=TRAIL_PANEL_ROWS,
+                links=(
+                    ("all of their snapshots", changelist_url(AuditUser, mine)),
+                    (
+                        "all actions on their account",
+                        changelist_url(ActivityLog, urlencode({"entity_type": "User", "entity_id": user.pk})),
+                    ),
+                    ("their role changes", changelist_url(AuditRole, mine)),
+                ),
+            ),
+            "emails_panel": RowsPanel(
+                emails,
+                more_emails,
+                EMAIL_PANEL_ROWS,
+                (
+                    ("all emails of this user", changelist_url(EmailDelivery, mine)),
+                    ("all emails to their address", changelist_url(EmailDelivery, to_address)),
+                ),
+            ),
+            "invitations_sent_panel": RowsPanel(
+                _invitation_rows(sent, "accepted_user"), more_sent, INVITATION_PANEL_ROWS
+            ),
+            "invitations_received_panel": RowsPanel(
+                _invitation_rows(received, "invited_by"), more_received, INVITATION_PANEL_ROWS
+            ),
+        }
 
     def _sessions_panel(self, request, user):
         now, sessions, user_id = timezone.now(), panel_sessions(user), quote(user.pk)

@@ -1,11 +1,21 @@
-"""The ``audit`` tables in the back office: read by every admin, altered by none."""
+"""The ``audit`` tables in the back office: read by every admin, altered by none.
+
+Each list links the users and companies it names to their pages, and ``trail_rows`` gives the
+user's and the company's pages the links of their audit trail panels.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib import admin
 from django.db.models import Case, OuterRef, Subquery, When
 
+from eventlead.backoffice.links import change_url, linked, user_change_url
 from eventlead.backoffice.options import LogAdmin
 from reference.models import UserCompanyRole, UserRole
 
+from .diff import Trail, TrailEntry
 from .models import ActivityLog, AuditCompany, AuditRole, AuditUser, RoleScope
 
 # The entity types services write to ActivityLog. A fixed list, because a DISTINCT over a
@@ -34,9 +44,51 @@ class EntityTypeFilter(admin.SimpleListFilter):
         return queryset.filter(entity_type=self.value()) if self.value() else queryset
 
 
+class TrailRow(NamedTuple):
+    """A line of a user's or a company's audit trail panel, with its links: to the page of
+    whoever made the change, and to the audit row itself (all its values)."""
+
+    entry: TrailEntry
+    actor_url: str
+    row_url: str
+
+
+def trail_rows(entries: list[TrailEntry]) -> list[TrailRow]:
+    """``entries`` with their links; no query (the panels join the actors when they read)."""
+    return [
+        TrailRow(
+            entry,
+            user_change_url(entry.actor_id) if entry.actor_id is not None else "",
+            change_url(entry.row_model, entry.row_id),
+        )
+        for entry in entries
+    ]
+
+
+@dataclass(frozen=True)
+class TrailPanel:
+    """An audit trail panel of a user's or a company's page (``admin/auditing/trail_panel.html``)."""
+
+    title: str
+    rows: list[TrailRow]
+    truncated: bool  # only the newest ``limit`` lines are shown
+    limit: int
+    links: Sequence[tuple[str, str]]  # (text, url): the filtered lists behind the panel
+
+
+def trail_panel(trail: Trail, *, title: str, limit: int, links: Sequence[tuple[str, str]]) -> TrailPanel:
+    """The panel of ``trail``, read with one row past ``limit`` per source (``auditing.diff.trail``)."""
+    return TrailPanel(title, trail_rows(trail.entries), trail.truncated, limit, links)
+
+
+USER_COLUMN = linked("user", "User")
+COMPANY_COLUMN = linked("company", "Company")
+CHANGED_BY_COLUMN = linked("changed_by", "Changed by")
+
+
 @admin.register(ActivityLog)
 class ActivityLogAdmin(LogAdmin):
-    list_display = ("created_date", "action", "entity_type", "entity_id", "user", "company", "description")
+    list_display = ("created_date", "action", "entity_type", "entity_id", USER_COLUMN, COMPANY_COLUMN, "description")
     list_filter = (EntityTypeFilter,)
     list_select_related = ("user", "company")
     date_hierarchy = "created_date"
@@ -51,7 +103,7 @@ class SnapshotAdmin(LogAdmin):
 
 @admin.register(AuditUser)
 class AuditUserAdmin(SnapshotAdmin):
-    list_display = ("changed_date", "operation", "user", "changed_fields", "changed_by", "request_id")
+    list_display = ("changed_date", "operation", USER_COLUMN, "changed_fields", CHANGED_BY_COLUMN, "request_id")
     list_select_related = ("user", "changed_by")
     email_search_fields = ("user__email", "changed_by__email")
     search_fields = ("user__email",)
@@ -59,7 +111,7 @@ class AuditUserAdmin(SnapshotAdmin):
 
 @admin.register(AuditCompany)
 class AuditCompanyAdmin(SnapshotAdmin):
-    list_display = ("changed_date", "operation", "company", "changed_fields", "changed_by", "request_id")
+    list_display = ("changed_date", "operation", COMPANY_COLUMN, "changed_fields", CHANGED_BY_COLUMN, "request_id")
     list_select_related = ("company", "changed_by")
     email_search_fields = ("changed_by__email",)
     search_fields = ("company__company_name",)
@@ -76,7 +128,16 @@ def _role_name(column: str):
 
 @admin.register(AuditRole)
 class AuditRoleAdmin(LogAdmin):
-    list_display = ("changed_date", "role_scope", "user", "company", "old_role", "new_role", "changed_by", "reason")
+    list_display = (
+        "changed_date",
+        "role_scope",
+        USER_COLUMN,
+        COMPANY_COLUMN,
+        "old_role",
+        "new_role",
+        CHANGED_BY_COLUMN,
+        "reason",
+    )
     list_filter = ("role_scope",)
     list_select_related = ("user", "company", "changed_by")
     date_hierarchy = "changed_date"

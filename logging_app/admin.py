@@ -2,9 +2,13 @@
 
 from django.contrib import admin
 
+from eventlead.backoffice.links import linked
 from eventlead.backoffice.options import LogAdmin
 
-from .models import ApiRequest, ApplicationError, AuthEvent, EmailDelivery
+from .models import AbrLookup, ApiRequest, ApplicationError, AuthEvent, EmailDelivery
+
+# The user a row names, as a link to their page (their whole story).
+USER_COLUMN = linked("user", "User")
 
 
 class StatusClassFilter(admin.SimpleListFilter):
@@ -36,7 +40,16 @@ class MethodFilter(admin.SimpleListFilter):
 
 @admin.register(ApiRequest)
 class ApiRequestAdmin(LogAdmin):
-    list_display = ("created_date", "method", "path", "status_code", "duration_ms", "user", "ip_address", "request_id")
+    list_display = (
+        "created_date",
+        "method",
+        "path",
+        "status_code",
+        "duration_ms",
+        USER_COLUMN,
+        "ip_address",
+        "request_id",
+    )
     list_filter = (StatusClassFilter, MethodFilter)
     list_select_related = ("user",)
     date_hierarchy = "created_date"
@@ -46,8 +59,9 @@ class ApiRequestAdmin(LogAdmin):
 
 @admin.register(AuthEvent)
 class AuthEventAdmin(LogAdmin):
-    list_display = ("created_date", "event_type", "email", "failure_reason", "ip_address", "request_id")
+    list_display = ("created_date", "event_type", USER_COLUMN, "email", "failure_reason", "ip_address", "request_id")
     list_filter = ("event_type",)
+    list_select_related = ("user",)
     date_hierarchy = "created_date"
     email_search_fields = ("email",)
     search_fields = ("email", "failure_reason")
@@ -55,7 +69,7 @@ class AuthEventAdmin(LogAdmin):
 
 @admin.register(ApplicationError)
 class ApplicationErrorAdmin(LogAdmin):
-    list_display = ("created_date", "severity", "error_type", "method", "path", "user", "request_id")
+    list_display = ("created_date", "severity", "error_type", "method", "path", USER_COLUMN, "request_id")
     list_select_related = ("user",)
     date_hierarchy = "created_date"
     email_search_fields = ("user__email",)
@@ -64,9 +78,30 @@ class ApplicationErrorAdmin(LogAdmin):
 
 @admin.register(EmailDelivery)
 class EmailDeliveryAdmin(LogAdmin):
-    list_display = ("created_date", "email_type", "recipient_email", "subject", "status", "attempt_count", "sent_at")
+    list_display = (
+        "created_date",
+        "email_type",
+        "recipient_email",
+        USER_COLUMN,
+        "subject",
+        "status",
+        "attempt_count",
+        "sent_at",
+    )
     list_filter = ("status", "email_type")
+    list_select_related = ("user",)
     date_hierarchy = "created_date"
     request_id_field = None
     email_search_fields = ("recipient_email",)
     search_fields = ("recipient_email", "subject")
+
+
+@admin.register(AbrLookup)
+class AbrLookupAdmin(LogAdmin):
+    """Each ABR search and how it was answered: the timeline behind the dashboard's hit rate."""
+
+    list_display = ("created_date", "search_type", "outcome")
+    list_filter = ("outcome", "search_type")
+    date_hierarchy = "created_date"
+    request_id_field = None
+    search_fields = ()

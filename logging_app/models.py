@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from abrcache.models import SearchType
+
 
 def loose_fk(to, column, **kwargs):
     """A reference without a database constraint, indexed only where an index is declared."""
@@ -206,7 +208,44 @@ class EmailDelivery(models.Model):
             models.Index(fields=["created_date"], name="IX_EmailDelivery_CreatedDate"),
             models.Index(fields=["status", "created_date"], name="IX_EmailDelivery_Status_CreatedDate"),
             models.Index(fields=["recipient_email"], name="IX_EmailDelivery_RecipientEmail"),
+            # A user's emails, newest first: their page in the back office and its list.
+            models.Index(fields=["user", "created_date"], name="IX_EmailDelivery_UserID_CreatedDate"),
         ]
 
     def __str__(self):
         return f"{self.email_type} to {self.recipient_email} ({self.status})"
+
+
+class AbrLookupOutcome(models.TextChoices):
+    HIT = "hit"  # a fresh entry of cache.ABRSearch answered; ABR was not asked
+    MISS = "miss"  # ABR was asked and answered
+    STALE = "stale"  # ABR failed; an expired cached answer was served
+    FAILED = "failed"  # ABR failed and nothing was cached: the caller got no answer
+
+
+class AbrLookup(models.Model):
+    """One ABR search and how it was answered (``abrcache.services.abr_search``).
+
+    ``cache.ABRSearch`` keeps a lifetime hit count per key; these rows put the cache's hit rate
+    and ABR's failures on a timeline for the back office's dashboard. What was searched for is
+    left out: the outcome over time is the point, and the cache holds the searches themselves.
+    """
+
+    Outcome = AbrLookupOutcome
+
+    id = models.BigAutoField(primary_key=True, db_column="ABRLookupID")
+    search_type = models.CharField(max_length=4, choices=SearchType.choices, db_column="SearchType")
+    outcome = models.CharField(max_length=10, choices=AbrLookupOutcome.choices, db_column="Outcome")
+    created_date = models.DateTimeField(default=timezone.now, db_column="CreatedDate")
+
+    class Meta:
+        db_table = "log.ABRLookup"
+        verbose_name = "ABR lookup"
+        constraints = [
+            models.CheckConstraint(condition=Q(search_type__in=SearchType.values), name="CK_ABRLookup_SearchType"),
+            models.CheckConstraint(condition=Q(outcome__in=AbrLookupOutcome.values), name="CK_ABRLookup_Outcome"),
+        ]
+        indexes = [models.Index(fields=["created_date"], name="IX_ABRLookup_CreatedDate")]
+
+    def __str__(self):
+        return f"{self.search_type} lookup: {self.outcome}"

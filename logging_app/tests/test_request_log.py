@@ -1,5 +1,7 @@
 """log.ApiRequest and log.ApplicationError: every request recorded, cheaply and without secrets."""
 
+import uuid
+
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError
@@ -121,6 +123,26 @@ def test_purge_logs_removes_old_log_rows_in_batches_and_keeps_audit_rows():
 
     assert list(AuthEvent.objects.values_list("email", flat=True)) == ["recent@x.org"]
     assert ActivityLog.objects.count() == 1
+
+
+def test_purge_logs_empties_every_log_table_of_its_old_rows():
+    from datetime import timedelta
+
+    from logging_app.models import AbrLookup, ApiRequest, ApplicationError, EmailDelivery
+
+    old = timezone.now() - timedelta(days=91)
+    AbrLookup.objects.create(search_type="abn", outcome="hit", created_date=old)
+    ApiRequest.objects.create(
+        request_id=uuid.uuid4(), method="GET", path="/", status_code=200, duration_ms=1, created_date=old
+    )
+    ApplicationError.objects.create(error_type="E", created_date=old)
+    EmailDelivery.objects.create(recipient_email="a@x.org", email_type="invitation", subject="s", created_date=old)
+    AuthEvent.objects.create(event_type="login_failed", email="old@x.org", created_date=old)
+
+    call_command("purge_logs", verbosity=0)
+
+    tables = (AbrLookup, ApiRequest, ApplicationError, EmailDelivery, AuthEvent)
+    assert [model.objects.count() for model in tables] == [0] * len(tables)
 
 
 def test_a_row_the_database_refuses_is_dropped_and_the_rest_are_written():

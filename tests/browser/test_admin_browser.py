@@ -3,8 +3,10 @@
 An admin signs in with email, password and a TOTP code (enrolling on this first sign-in, and
 shown the recovery codes once), changes ``auth.access_token_minutes``, and the next access
 token the API issues carries the new lifetime. An enrolled admin signs in with a recovery code
-instead of a TOTP code, once. A log table has no "Add" button. Screenshots of the settings list and a
-user page go to ``docs/images/`` for the README. Throughout, the browser reports no breach of
+instead of a TOTP code, once. A log table has no "Add" button. The dashboard on the first page
+shows a week of activity, and its charts lead to the rows they count. Screenshots of the
+settings list, the dashboard (light and dark themes), a user's page and a company's page go to
+``docs/images/`` for the README. Throughout, the browser reports no breach of
 the Content-Security-Policy (settings, "HTTP hardening"), and neither does Swagger UI.
 
 Needs ``pip install playwright`` and ``apt-get install chromium`` (Playwright's own browser
@@ -17,6 +19,7 @@ import json
 import os
 import tempfile
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -96,7 +99,7 @@ def token_lifetime_minutes(base_url: str, password: str) -> int:
 
 
 def _people(make_user, password):
-    """The admin who signs in, and a member of a company whose page is photographed."""
+    """The admin who signs in, and a member of a company."""
     from accounts.models import User
     from companies.models import Company, UserCompany
     from reference.models import Country, JoinedVia, UserCompanyRole, UserCompanyStatus
@@ -123,7 +126,7 @@ def test_an_admin_changes_the_token_lifetime_in_the_browser_and_the_api_follows(
 ):
     sync_playwright = _sync_playwright()
     settings.ADMIN_REQUIRE_2FA = True
-    member = _people(make_user, password)
+    _people(make_user, password)
     base = live_server.url
     # Everything the test needs from the database is read above: inside Playwright's sync API an
     # event loop is running, and Django refuses ORM calls there.
@@ -165,8 +168,6 @@ def test_an_admin_changes_the_token_lifetime_in_the_browser_and_the_api_follows(
             page.goto(f"{base}/admin/configuration/validationrule/")
             assert page.locator("#content-main .object-tools .addlink").count() == 1  # the check can fail
 
-            page.goto(f"{base}/admin/accounts/user/{member.pk}/change/")
-            page.screenshot(path=str(SCREENSHOTS / "admin-user.png"), full_page=True)
             # The change list's scripts run: ticking "select all" updates the counter (admin/js/actions.js).
             page.goto(f"{base}/admin/accounts/user/")
             page.check("#action-toggle")
@@ -237,6 +238,142 @@ def test_swagger_ui_runs_under_the_content_security_policy(live_server):
             # The start-up script ran (by its nonce) and loaded the schema: the operations are listed.
             page.wait_for_selector('.opblock-summary-path[data-path="/api/v1/auth/login"]')
             assert "EventLead Platform API" in page.inner_text(".swagger-ui .info")
+        finally:
+            browser.close()
+
+    assert csp_violations == []
+
+
+def _a_day_of_operations(make_user, password):
+    """A company with an admin and a member, and a day of what the dashboard counts.
+
+    Counted on the dashboard: 4 sign-ups (the system admin, two verified users and one who has
+    not verified yet), 5 successful sign-ins, 3 failed, 1 lockout, 40 API requests (2 of them 5xx),
+    an application error, emails sent, failed and waiting, and an invitation.
+    """
+    from django.utils import timezone
+
+    from accounts.admin_actions import user_admin_update
+    from accounts.models import User
+    from companies.invitations import invitation_create
+    from companies.models import Company, CompanyCustomerDetails, UserCompany
+    from logging_app.models import ApiRequest, ApplicationError, AuthEvent, EmailDelivery
+    from reference.models import Country, CustomerTier, JoinedVia, UserCompanyRole, UserCompanyStatus
+    from reference.selectors import reference_id
+
+    User.objects.create_superuser(ADMIN_EMAIL, password, first_name="Alex", last_name="Admin")
+    owner = make_user("owner@example.com", first_name="Priya", last_name="Shah", role_title="Director")
+    member = make_user(USER_EMAIL, first_name="Mia", last_name="Nguyen", role_title="Events manager")
+    make_user("pending@example.com", first_name="Sam", last_name="Lee", email_verified_at=None)
+    company = Company.objects.create(
+        company_name="Harbourside Expos",
+        abn="51824753556",
+        country=Country.objects.get(country_code="AU"),
+        legal_entity_name="HARBOURSIDE EXPOS PTY LTD",
+        abn_status="Active",
+        entity_type="Australian Private Company",
+        gst_registered=True,
+        abr_last_verified_at=timezone.now() - timezone.timedelta(days=2),
+    )
+    CompanyCustomerDetails.objects.create(
+        company=company, customer_tier=CustomerTier.objects.get(code=CustomerTier.FREE), max_users=5
+    )
+    for person, role in ((owner, UserCompanyRole.COMPANY_ADMIN), (member, UserCompanyRole.COMPANY_USER)):
+        UserCompany.objects.create(
+            user=person,
+            company=company,
+            is_primary=True,
+            role_id=reference_id(UserCompanyRole, role),
+            status_id=reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE),
+            joined_via_id=reference_id(JoinedVia, JoinedVia.SIGNUP),
+        )
+    invitation_create(company=company, actor=owner, email="new.hire@example.com", role=UserCompanyRole.COMPANY_USER)
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    member.role_title = "Head of events"
+    user_admin_update(user=member, actor=admin, fields=["role_title"])
+    now = timezone.now()
+    browser = (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.5 Safari/605.1.15"
+    )
+    for hours_ago in range(5):
+        AuthEvent.objects.create(
+            user=member, email=USER_EMAIL, event_type="login_success", ip_address="203.0.113.7",
+            user_agent=browser, created_date=now - timezone.timedelta(hours=hours_ago * 3 + 1),
+        )  # fmt: skip
+    for minutes_ago in (50, 49, 48):
+        AuthEvent.objects.create(
+            email=USER_EMAIL, event_type="login_failed", failure_reason="invalid_credentials",
+            ip_address="198.51.100.23", created_date=now - timezone.timedelta(minutes=minutes_ago),
+        )  # fmt: skip
+    AuthEvent.objects.create(
+        user=member, email=USER_EMAIL, event_type="account_locked", ip_address="198.51.100.23",
+        created_date=now - timezone.timedelta(minutes=47),
+    )  # fmt: skip
+    paths = ("/api/v1/users/me", "/api/v1/auth/token/refresh", "/api/v1/companies/1/members", "/api/v1/auth/login")
+    ApiRequest.objects.bulk_create(
+        ApiRequest(
+            request_id=uuid.uuid4(), method="GET", path=paths[n % len(paths)],
+            status_code=500 if n in (7, 21) else (401 if n % 9 == 0 else 200), duration_ms=8 + (n * 7) % 90,
+            created_date=now - timezone.timedelta(minutes=n * 30 + 5),
+        )
+        for n in range(40)
+    )  # fmt: skip
+    ApplicationError.objects.create(
+        error_type="OperationalError", message="could not connect to server", method="GET",
+        path="/api/v1/companies/1/members", created_date=now - timezone.timedelta(hours=2),
+    )  # fmt: skip
+    for status, email_type, hours_ago in (
+        ("sent", "email_verification", 20), ("sent", "security_new_device", 4), ("failed", "password_reset", 3),
+        ("queued", "password_reset", 1),
+    ):  # fmt: skip
+        EmailDelivery.objects.create(
+            recipient_email=USER_EMAIL, user=member, email_type=email_type, subject=email_type.replace("_", " "),
+            status=status, attempt_count=1, created_date=now - timezone.timedelta(hours=hours_ago),
+            sent_at=now - timezone.timedelta(hours=hours_ago) if status == "sent" else None,
+        )  # fmt: skip
+    return member, company
+
+
+def test_the_dashboard_shows_the_day_and_its_charts_lead_to_the_rows(live_server, settings, make_user, password):
+    sync_playwright = _sync_playwright()
+    settings.ADMIN_REQUIRE_2FA = False
+    member, company = _a_day_of_operations(make_user, password)
+    base = live_server.url
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        csp_violations = record_csp_violations(page)
+        try:
+            page.goto(f"{base}/admin/")
+            page.fill("#id_username", ADMIN_EMAIL)
+            page.fill("#id_password", password)
+            page.click("input[type=submit]")
+            page.wait_for_url(f"{base}/admin/")
+
+            # The first page after signing in: the last 24 hours at a glance.
+            assert page.inner_text("#dashboard-sign-ups .headline a") == "4"
+            assert page.inner_text("#dashboard-sign-ins .headline a") == "6"  # and the admin's own, just now
+            assert page.inner_text("#dashboard-requests .headline a") == "40"
+            for card in ("sign-ups", "sign-ins", "requests"):
+                assert page.locator(f"#dashboard-{card} a.chart-link svg").count() == 1
+            page.screenshot(path=str(SCREENSHOTS / "admin-dashboard.png"), full_page=True)
+            page.emulate_media(color_scheme="dark")
+            page.screenshot(path=str(SCREENSHOTS / "admin-dashboard-dark.png"), full_page=True)
+            page.emulate_media(color_scheme="light")
+
+            # A chart opens the list of the rows it counts: the day's 6 sign-ins, 3 failures and 1 lockout.
+            page.click("#dashboard-sign-ins a.chart-link")
+            page.wait_for_url("**/admin/logging_app/authevent/?**")
+            assert page.locator("#result_list tbody tr").count() == 10
+
+            # From a row to the user's whole story, then to their company's.
+            page.goto(f"{base}/admin/accounts/user/{member.pk}/change/")
+            page.screenshot(path=str(SCREENSHOTS / "admin-user.png"), full_page=True)
+            page.goto(f"{base}/admin/companies/company/{company.pk}/change/")
+            page.screenshot(path=str(SCREENSHOTS / "admin-company.png"), full_page=True)
         finally:
             browser.close()
 

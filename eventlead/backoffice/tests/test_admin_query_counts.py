@@ -159,6 +159,11 @@ def company_with_members(n, admin):
     return company
 
 
+def invitations_rows(n, admin):
+    company = company_with_members(n, admin)
+    return UserInvitation.objects.filter(company=company).order_by("pk").first()
+
+
 def companies_with_details(n, admin):
     companies = _companies(n)
     tier = ref.CustomerTier.objects.first()
@@ -248,9 +253,10 @@ PAGES = [
     Page("user", users_rows, "/admin/accounts/user/", 7),
     # The change form adds its memberships and its sessions panel (one query each); MFA is off
     # (with MFA on, the count of recovery codes left is one more: test_admin_mfa.py).
-    Page("user-memberships", user_with_memberships, "/admin/accounts/user/", None, 8),
+    Page("user-memberships", user_with_memberships, "/admin/accounts/user/", None, 15),
     Page("company", companies_with_details, "/admin/companies/company/", 7),
-    Page("company-members-invitations", company_with_members, "/admin/companies/company/", None, 13),
+    Page("company-members-invitations", company_with_members, "/admin/companies/company/", None, 15),
+    Page("userinvitation", invitations_rows, "/admin/companies/userinvitation/", 9, 8),
     _log(
         ApiRequest,
         lambda i, admin: {

@@ -46,7 +46,7 @@ def test_information_schema_holds_the_catalogue_tables_and_framework_tables_only
         "dbo": 15,
         "ref": 13,
         "config": 2,
-        "log": 4,
+        "log": 5,
         "audit": 4,
         "cache": 1,
     }

@@ -248,7 +248,7 @@ def test_the_database_the_script_builds_verifies_and_audits_clean(rendered, tmp_
     assert [result for result in results if result.failed] == []
     # Its DEFAULT constraints are how SQL Server keeps column defaults, not extra constraints.
     assert {result.target: result.detail for result in results}["dbo.User"] == "18 of 18"
-    assert (audit.violations, audit.tables) == ([], 39)
+    assert (audit.violations, audit.tables) == ([], 40)
     path = tmp_path / "schema.sql"
     path.write_text(rendered, encoding="utf-8")
     verified = run("verify_database", "--sqlserver-script", str(path))
@@ -256,7 +256,7 @@ def test_the_database_the_script_builds_verifies_and_audits_clean(rendered, tmp_
     assert "Note: Offline, only the structure is verified" in verified
     assert verified.rstrip().endswith(f"{sum(result.result == OK for result in results)} passed, 0 failed.")
     audited = run("audit_schema", "--sqlserver-script", str(path))
-    assert f"SQL Server script {path} (offline): 39 tables audited; " in audited
+    assert f"SQL Server script {path} (offline): 40 tables audited; " in audited
     assert audited.rstrip().endswith("No violations.")
     # Without a path, the committed script (a test of its own keeps it a fresh rendering).
     assert run("audit_schema", "--sqlserver-script").rstrip().endswith("No violations.")

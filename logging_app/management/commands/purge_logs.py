@@ -2,15 +2,19 @@
 
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from logging_app.models import ApiRequest, ApplicationError, AuthEvent, EmailDelivery
 
-LOG_MODELS = (ApiRequest, AuthEvent, ApplicationError, EmailDelivery)
+def log_models():
+    """Every table of the ``log`` schema, a new one included without a change here."""
+    return [
+        model for model in apps.get_app_config("logging_app").get_models() if model._meta.db_table.startswith("log.")
+    ]
 
 
 def purge(rows: QuerySet, *, batch_size: int) -> int:
@@ -36,6 +40,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, days, batch_size, **options):
         before = timezone.now() - timedelta(days=days)
-        for model in LOG_MODELS:
+        for model in log_models():
             count = purge(model.objects.filter(created_date__lt=before), batch_size=batch_size)
             self.stdout.write(f"{model._meta.db_table}: deleted {count}")
