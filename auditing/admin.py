@@ -33,12 +33,21 @@ ENTITY_TYPES = (
 )
 
 
+def exported_tables() -> list[str]:
+    """The log and audit tables, whose exports are recorded under their model's name."""
+    from django.apps import apps
+
+    from eventlead.backoffice.exports import exportable
+
+    return sorted(str(model._meta.object_name) for model in apps.get_models() if exportable(model))
+
+
 class EntityTypeFilter(admin.SimpleListFilter):
     title = "entity type"
     parameter_name = "entity_type"
 
     def lookups(self, request, model_admin):
-        return [(name, name) for name in ENTITY_TYPES]
+        return [(name, name) for name in (*ENTITY_TYPES, *exported_tables())]
 
     def queryset(self, request, queryset):
         return queryset.filter(entity_type=self.value()) if self.value() else queryset

@@ -160,7 +160,11 @@ class AuditRole(AppendOnlyModel):
         constraints = [
             models.CheckConstraint(condition=Q(role_scope__in=RoleScope.values), name="CK_AuditRole_RoleScope")
         ]
-        indexes = [models.Index(fields=["user", "changed_date"], name="IX_AuditRole_UserID_ChangedDate")]
+        indexes = [
+            models.Index(fields=["user", "changed_date"], name="IX_AuditRole_UserID_ChangedDate"),
+            # A company's role changes, newest first: its activity feed (companies.activity).
+            models.Index(fields=["company", "changed_date"], name="IX_AuditRole_CompanyID_ChangedDate"),
+        ]
 
     def __str__(self):
         return f"{self.role_scope} role change at {self.changed_date:%Y-%m-%d %H:%M:%S}"

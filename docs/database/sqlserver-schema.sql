@@ -747,6 +747,27 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- companies.0002_userinvitation_invitedemail_canonical
+BEGIN TRANSACTION;
+GO
+--
+-- Raw Python operation
+--
+-- THIS OPERATION CANNOT BE WRITTEN AS SQL
+COMMIT TRANSACTION;
+GO
+
+-- companies.0003_company_require_mfa
+BEGIN TRANSACTION;
+GO
+--
+-- Add field require_mfa to company
+--
+ALTER TABLE [dbo].[Company] ADD [RequireMfa] bit CONSTRAINT [DF_Company_RequireMfa] DEFAULT 0 NOT NULL;
+GO
+COMMIT TRANSACTION;
+GO
+
 -- auditing.0001_initial
 BEGIN TRANSACTION;
 GO
@@ -809,6 +830,17 @@ GO
 -- Make AuditRole append-only (refuse UPDATE and DELETE)
 --
 CREATE TRIGGER [audit].[TR_AuditRole_AppendOnly] ON [audit].[Role] INSTEAD OF UPDATE, DELETE AS BEGIN SET NOCOUNT ON; IF NOT EXISTS (SELECT 1 FROM deleted) RETURN; THROW 51000, N'audit rows are append-only', 1; END;
+GO
+COMMIT TRANSACTION;
+GO
+
+-- auditing.0003_audit_role_company_index
+BEGIN TRANSACTION;
+GO
+--
+-- Create index IX_AuditRole_CompanyID_ChangedDate on field(s) company, changed_date of model auditrole
+--
+CREATE INDEX [IX_AuditRole_CompanyID_ChangedDate] ON [audit].[Role] ([CompanyID], [ChangedDate]);
 GO
 COMMIT TRANSACTION;
 GO
@@ -984,27 +1016,6 @@ GO
 -- Alter field first_name on user
 --
 -- (no-op)
-COMMIT TRANSACTION;
-GO
-
--- companies.0002_userinvitation_invitedemail_canonical
-BEGIN TRANSACTION;
-GO
---
--- Raw Python operation
---
--- THIS OPERATION CANNOT BE WRITTEN AS SQL
-COMMIT TRANSACTION;
-GO
-
--- companies.0003_company_require_mfa
-BEGIN TRANSACTION;
-GO
---
--- Add field require_mfa to company
---
-ALTER TABLE [dbo].[Company] ADD [RequireMfa] bit CONSTRAINT [DF_Company_RequireMfa] DEFAULT 0 NOT NULL;
-GO
 COMMIT TRANSACTION;
 GO
 

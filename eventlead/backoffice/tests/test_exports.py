@@ -130,6 +130,17 @@ def test_every_export_is_recorded_with_who_what_and_which_filters(admin_client, 
     assert record.description == "Exported log.ApiRequest as csv (back office)"
 
 
+def test_exports_are_found_in_the_activity_log_by_the_table_they_exported(admin_client):
+    admin_client.get(EXPORT_URL, {"format": "csv"})
+    activity_list = reverse("admin:auditing_activitylog_changelist")
+
+    choices = [name for name, _ in admin_client.get(activity_list).context["cl"].filter_specs[0].lookup_choices]
+    listed = admin_client.get(activity_list, {"entity_type": "ApiRequest"}).context["cl"].result_list
+
+    assert {"ApiRequest", "AuthEvent", "ActivityLog", "AuditUser"} <= set(choices)
+    assert [(row.action, row.entity_type) for row in listed] == [("export", "ApiRequest")]
+
+
 def test_a_jsonl_export_has_one_object_per_row_keyed_by_column(admin_client):
     first = api_request(query_string="page=2")
     second = api_request(status=404)
