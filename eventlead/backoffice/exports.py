@@ -61,12 +61,13 @@ def exportable(model: type[models.Model]) -> bool:
 
 
 def table_columns(model: type[models.Model]) -> list[Column]:
-    """Every column of ``model``'s table, in declaration order (a reference as its id).
+    """Every column of ``model``'s table: its id, then the others in declaration order (a reference as its id).
 
     Log and audit rows hold no secret: they are redacted when written (``eventlead.core.redaction``,
     ``auditing.services.SECRET_FIELDS``).
     """
-    return [Column(field.column, field.attname) for field in model._meta.concrete_fields]
+    fields = sorted(model._meta.concrete_fields, key=lambda field: not field.primary_key)  # the id first
+    return [Column(field.column, field.attname) for field in fields]
 
 
 def rows_of(queryset: models.QuerySet[Any], columns: list[Column]) -> Iterator[tuple[Any, ...]]:
