@@ -15,9 +15,9 @@ def populate(password: str | None = None) -> str:
     from accounts.jwt import issue_token_pair
     from accounts.models import User
     from companies.invitations import invitation_create
-    from companies.models import UserCompany
+    from companies.models import CompanyCustomerDetails, UserCompany
     from companies.services import company_create
-    from reference.models import JoinedVia, UserCompanyRole, UserCompanyStatus
+    from reference.models import CustomerTier, JoinedVia, UserCompanyRole, UserCompanyStatus
     from reference.selectors import reference_id
 
     now = timezone.now()
@@ -25,6 +25,10 @@ def populate(password: str | None = None) -> str:
         OWNER_EMAIL, password, first_name="Olive", last_name="Owner", email_verified_at=now
     )
     company = company_create(creator=owner, company_name=COMPANY_NAME, country_code="AU")
+    # The enterprise tier: no seat limit (MaxUsers) for its members and invitations (the free tier has 2).
+    CompanyCustomerDetails.objects.filter(company=company).update(
+        customer_tier=CustomerTier.objects.get(code="enterprise")
+    )
     # The others are members without a usable password: no Argon2 hash to compute for each.
     for n in range(1, MEMBERS):
         member = User.objects.create_user(

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 
 import jwt
 from django.conf import settings
@@ -37,8 +37,11 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from accounts.jwt import ACCESS_VERSION_CLAIM, SESSION_CLAIM
 from accounts.models import User, UserSession
 from companies.access import MESSAGE_ADMINS_ONLY
+from companies.apis import INVITATION_STATUSES, MESSAGE_INVITATION_STATUS
 from companies.models import Company, UserCompany, UserInvitation
-from eventlead.core.exceptions import MfaRequired, NotFound, PermissionDeniedError
+from companies.selectors import INVITATION_ORDER, MEMBER_ORDER
+from eventlead.core.exceptions import MfaRequired, NotFound, PermissionDeniedError, ValidationFailed
+from eventlead.core.pagination import DEFAULT_LIMIT, KeyOrder, cursor_encode
 from reference.models import (
     Country,
     Industry,
@@ -262,7 +265,8 @@ MEMBER_FIELDS = ("pk", "user", "joined_date", "is_primary", "removed_date", "rem
 
 @cache
 def members_sql() -> str:
-    """companies.selectors.company_members: every membership not deleted, in joining order."""
+    """companies.selectors.members_page: the first page (one row more than the default limit, which
+    tells whether a next page follows) of the memberships not deleted, in joining order."""
     return (
         f"SELECT {columns('m', UserCompany, *MEMBER_FIELDS)}, "
         f"{columns('u', User, 'email', 'first_name', 'last_name')}, {column('r', UserCompanyRole, 'code')}, "
@@ -274,7 +278,8 @@ def members_sql() -> str:
         f"ON {column('s', UserCompanyStatus, 'pk')} = {column('m', UserCompany, 'status')} "
         f"JOIN {table(JoinedVia)} j ON {column('j', JoinedVia, 'pk')} = {column('m', UserCompany, 'joined_via')} "
         f"WHERE {column('m', UserCompany, 'company')} = %s AND {column('m', UserCompany, 'is_deleted')} = %s "
-        f"ORDER BY {column('m', UserCompany, 'joined_date')}, {column('m', UserCompany, 'pk')}"
+        f"ORDER BY {column('m', UserCompany, 'joined_date')}, {column('m', UserCompany, 'pk')} "
+        f"{connection.ops.limit_offset_sql(None, DEFAULT_LIMIT + 1)}"
     )
 
 
@@ -297,7 +302,8 @@ INVITATION_FIELDS = (
 
 @cache
 def invitations_sql(by_status: bool) -> str:
-    """companies.selectors.company_invitations: newest first, optionally of one stored status."""
+    """companies.selectors.invitations_page: the first page (one row more than the default limit),
+    newest first, optionally of one stored status."""
     status_filter = f"AND {column('s', UserInvitationStatus, 'code')} = %s " if by_status else ""
     return (
         f"SELECT {columns('v', UserInvitation, *INVITATION_FIELDS)}, {column('r', UserCompanyRole, 'code')}, "
@@ -310,7 +316,8 @@ def invitations_sql(by_status: bool) -> str:
         f"JOIN {table(User)} u ON {column('u', User, 'pk')} = {column('v', UserInvitation, 'invited_by')} "
         f"WHERE {column('v', UserInvitation, 'company')} = %s AND {column('v', UserInvitation, 'is_deleted')} = %s "
         f"{status_filter}"
-        f"ORDER BY {column('v', UserInvitation, 'invited_at')} DESC, {column('v', UserInvitation, 'pk')} DESC"
+        f"ORDER BY {column('v', UserInvitation, 'invited_at')} DESC, {column('v', UserInvitation, 'pk')} DESC "
+        f"{connection.ops.limit_offset_sql(None, DEFAULT_LIMIT + 1)}"
     )
 
 
@@ -520,12 +527,26 @@ def company_body(row: tuple) -> dict:
     }
 
 
+def first_page(rows: list[tuple], body, order: KeyOrder, time_at: int) -> dict:
+    """The list's first page: ``DEFAULT_LIMIT`` rows, and the cursor at the last one when one more
+    was read (its time, at ``time_at`` in the row, and its id, first), as the endpoint signs it."""
+    following = None
+    if len(rows) > DEFAULT_LIMIT:
+        last = rows[DEFAULT_LIMIT - 1]
+        following = cursor_encode((aware(last[time_at]).isoformat(), last[0]), list_name=order.list_name)
+    return {"results": [body(row) for row in rows[:DEFAULT_LIMIT]], "next": following}
+
+
 class MemberListFloorApi(FloorApi):
-    """GET /api/v1/companies/{id}/members: the user row, the membership, the members."""
+    """GET /api/v1/companies/{id}/members: the user row, the membership, the first page of members.
+
+    The bench asks for the first page at the default limit; ``?cursor=`` and ``?limit=`` are not read.
+    """
 
     def get(self, request, company_id):
         membership_role(signed_in_user(request), company_id)
-        return Response([member_body(row) for row in fetch_all(members_sql(), [company_id, False])])
+        rows = fetch_all(members_sql(), [company_id, False])
+        return Response(first_page(rows, member_body, MEMBER_ORDER, MEMBER_FIELDS.index("joined_date")))
 
 
 def member_body(row: tuple) -> dict:
@@ -547,15 +568,21 @@ def member_body(row: tuple) -> dict:
 
 
 class InvitationListFloorApi(FloorApi):
-    """GET /api/v1/companies/{id}/invitations (admins only): the user row, the membership, the invitations."""
+    """GET /api/v1/companies/{id}/invitations (admins only): the user row, the membership, the first
+    page of invitations (``?status=`` checked as the endpoint checks it; ``?cursor=`` and ``?limit=``
+    are not read)."""
 
     def get(self, request, company_id):
         if membership_role(signed_in_user(request), company_id) != UserCompanyRole.COMPANY_ADMIN:
             raise PermissionDeniedError(MESSAGE_ADMINS_ONLY)
-        wanted = request.query_params.get("status")
+        wanted = request.query_params.get("status") or None
+        if wanted is not None and wanted not in INVITATION_STATUSES:
+            raise ValidationFailed(fields={"status": [MESSAGE_INVITATION_STATUS]})
         params = [company_id, False, wanted] if wanted else [company_id, False]
         now = timezone.now()
-        return Response([invitation_body(row, now) for row in fetch_all(invitations_sql(bool(wanted)), params)])
+        rows = fetch_all(invitations_sql(bool(wanted)), params)
+        body = partial(invitation_body, now=now)
+        return Response(first_page(rows, body, INVITATION_ORDER, INVITATION_FIELDS.index("invited_at")))
 
 
 def invitation_body(row: tuple, now: datetime) -> dict:

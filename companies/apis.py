@@ -9,6 +9,8 @@ from rest_framework.views import APIView
 
 from accounts.apis import PublicApi
 from eventlead.core.apis import validated_input
+from eventlead.core.exceptions import ValidationFailed
+from eventlead.core.pagination import PAGE_PARAMETERS, page_parameters
 from reference.models import UserInvitationStatus
 
 from . import invitations, selectors, services
@@ -114,10 +116,15 @@ def _member_of(company_id, user_company_id) -> UserCompany:
 
 
 class MemberListApi(APIView):
-    @extend_schema(responses={200: s.MemberOutput(many=True), 403: REFUSED})
+    @extend_schema(
+        parameters=PAGE_PARAMETERS,
+        responses={200: s.MemberPageOutput, 403: REFUSED},
+        description="The company's members, removed ones included, in joining order, a page at a time.",
+    )
     def get(self, request, company_id):
         membership_role(user=request.user, company_id=company_id)
-        return Response(selectors.members_body(company_id=company_id))
+        cursor, limit = page_parameters(request)
+        return Response(selectors.members_page(company_id=company_id, cursor=cursor, limit=limit).body())
 
 
 class MemberDetailApi(APIView):
@@ -153,6 +160,25 @@ class MemberDetailApi(APIView):
         return Response(s.MemberOutput(selectors.company_members(company_id=company_id).get(pk=target.pk)).data)
 
 
+# The values of GET .../invitations?status=: the stored status of an invitation.
+INVITATION_STATUSES = (
+    UserInvitationStatus.PENDING,
+    UserInvitationStatus.ACCEPTED,
+    UserInvitationStatus.DECLINED,
+    UserInvitationStatus.EXPIRED,
+    UserInvitationStatus.CANCELLED,
+)
+MESSAGE_INVITATION_STATUS = f"Use one of: {', '.join(INVITATION_STATUSES)}."
+
+
+def invitation_status_parameter(request) -> str | None:
+    """``?status=``, one of ``INVITATION_STATUSES`` or absent (empty counts as absent); else a 400."""
+    wanted = request.query_params.get("status") or None
+    if wanted is not None and wanted not in INVITATION_STATUSES:
+        raise ValidationFailed(fields={"status": [MESSAGE_INVITATION_STATUS]})
+    return wanted
+
+
 class InvitationListApi(APIView):
     @extend_schema(
         parameters=[
@@ -160,28 +186,31 @@ class InvitationListApi(APIView):
                 "status",
                 OpenApiTypes.STR,
                 OpenApiParameter.QUERY,
-                description="Only invitations with this status.",
-                enum=[
-                    UserInvitationStatus.PENDING,
-                    UserInvitationStatus.ACCEPTED,
-                    UserInvitationStatus.DECLINED,
-                    UserInvitationStatus.EXPIRED,
-                    UserInvitationStatus.CANCELLED,
-                ],
-            )
+                description="Only invitations with this status as stored: a pending invitation past its expiry "
+                "is shown as expired, but matches pending until manage.py expire_invitations marks it.",
+                enum=list(INVITATION_STATUSES),
+            ),
+            *PAGE_PARAMETERS,
         ],
-        responses={200: s.InvitationOutput(many=True), 403: REFUSED},
+        responses={200: s.InvitationPageOutput, 403: REFUSED},
+        description="The company's invitations, newest first, a page at a time.",
     )
     def get(self, request, company_id):
         require_admin(membership_role(user=request.user, company_id=company_id))
-        return Response(selectors.invitations_body(company_id=company_id, status=request.query_params.get("status")))
+        wanted = invitation_status_parameter(request)
+        cursor, limit = page_parameters(request)
+        page = selectors.invitations_page(company_id=company_id, status=wanted, cursor=cursor, limit=limit)
+        return Response(page.body())
 
     @extend_schema(
         request=s.InvitationCreateInput,
         responses={
             201: s.InvitationOutput,
             403: REFUSED,
-            409: OpenApiResponse(description="conflict: a pending invitation or an active membership exists."),
+            409: OpenApiResponse(
+                description="conflict: a pending invitation or an active membership exists, or the plan's seats "
+                "(MaxUsers) are all taken by active members and pending invitations."
+            ),
             429: RECIPIENT_LIMIT,
         },
     )
@@ -248,7 +277,10 @@ class InvitationAcceptApi(APIView):
             201: s.InvitationAcceptNewAccountOutput,
             400: OpenApiResponse(description="token_invalid or token_expired; validation_error for a new account."),
             403: OpenApiResponse(description="permission_denied: signed in as an account the invitation is not for."),
-            409: OpenApiResponse(description="conflict: already a member, or an account exists: sign in to accept."),
+            409: OpenApiResponse(
+                description="conflict: already a member, or an account exists: sign in to accept, or the company's "
+                "active members fill its plan's seats (MaxUsers)."
+            ),
         },
     )
     def post(self, request, token):

@@ -116,6 +116,11 @@ class MemberOutput(serializers.ModelSerializer):
         ]
 
 
+class MemberPageOutput(serializers.Serializer):
+    results = MemberOutput(many=True)
+    next = serializers.CharField(allow_null=True, help_text="The cursor of the next page; null on the last.")
+
+
 class MemberRoleInput(serializers.Serializer):
     role = serializers.CharField(max_length=60)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
@@ -199,6 +204,11 @@ class InvitationOutput(serializers.ModelSerializer):
         from .invitations import effective_status
 
         return effective_status(invitation)
+
+
+class InvitationPageOutput(serializers.Serializer):
+    results = InvitationOutput(many=True)
+    next = serializers.CharField(allow_null=True, help_text="The cursor of the next page; null on the last.")
 
 
 class InvitationPreviewOutput(serializers.Serializer):

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from auditing.services import activity_record, entity_snapshot_record, role_change_record, snapshot
-from eventlead.core.exceptions import Conflict, UpstreamUnavailable, ValidationFailed
+from eventlead.core.exceptions import Conflict, NotFound, UpstreamUnavailable, ValidationFailed
 from reference.models import (
     Country,
     CustomerTier,
@@ -49,6 +49,10 @@ ACTION_MFA_NOT_REQUIRED = "company_mfa_not_required"
 REASON_INVITER_REMOVED = "Cancelled: the admin who sent it was removed from the company."
 REASON_INVITER_DEMOTED = "Cancelled: the admin who sent it is no longer a company admin."
 REASON_INVITER_GONE = "Cancelled: the admin who sent it no longer administers the company."
+REASON_INVITER_LEFT = "Cancelled: the admin who sent it left the company."
+# The removal reason of a member who left (spec/api.md, "Teams").
+REASON_LEFT = "left"
+ACTION_MEMBER_LEFT = "member_left"
 
 COMPANY_FIELDS = (
     "company_name",
@@ -420,16 +424,7 @@ def member_remove(*, membership: UserCompany, actor: User, reason: str) -> UserC
 
     The pending invitations the member sent are cancelled with it.
     """
-    admins = _lock_active_admins(membership.company_id)
-    membership = UserCompany.objects.select_for_update().get(pk=membership.pk)
-    _refuse_losing_the_last_admin(admins, membership)
-    now = timezone.now()
-    membership.status_id = reference_id(UserCompanyStatus, UserCompanyStatus.REMOVED)
-    membership.removed_date, membership.removed_by, membership.removal_reason = now, actor, reason
-    membership.updated_by = actor
-    membership.save(
-        update_fields=["status", "removed_date", "removed_by", "removal_reason", "updated_by", "updated_date"]
-    )
+    membership = _membership_remove(membership, actor=actor, reason=reason)
     activity_record(
         action="member_removed",
         entity=membership,
@@ -439,6 +434,65 @@ def member_remove(*, membership: UserCompany, actor: User, reason: str) -> UserC
         new_values={"userId": membership.user_id, "reason": reason},
     )
     _member_invitations_cancel(membership, actor=actor, reason=REASON_INVITER_REMOVED)
+    return membership
+
+
+@transaction.atomic
+def member_leave(*, user: User, company_id: int) -> UserCompany:
+    """The caller leaves the company: removed as ``member_remove`` removes, with reason ``left``.
+
+    The last active admin cannot leave (409), by the rule removal applies. Recorded as a role
+    change to none (``audit.Role``) and a ``member_left`` activity row; the pending invitations
+    the member sent are cancelled. The company's MFA policy is not applied: a member refused by
+    it must still be able to go (``access.mfa_policy_check`` is for the company's other routes).
+    """
+    from .access import active_memberships
+
+    membership = active_memberships(user.pk).filter(company_id=company_id).first()
+    if membership is None:
+        raise NotFound()
+    old_role_id = membership.role_id
+    membership = _membership_remove(membership, actor=user, reason=REASON_LEFT, still_active=True)
+    role_change_record(
+        user_id=user.pk,
+        company_id=company_id,
+        old_role_id=old_role_id,
+        new_role_id=None,
+        actor=user,
+        reason=REASON_LEFT,
+    )
+    activity_record(
+        action=ACTION_MEMBER_LEFT,
+        entity=membership,
+        actor=user,
+        company_id=company_id,
+        description=REASON_LEFT,
+        old_values={"roleId": old_role_id},
+        new_values={"userId": user.pk, "reason": REASON_LEFT},
+    )
+    _member_invitations_cancel(membership, actor=user, reason=REASON_INVITER_LEFT)
+    return membership
+
+
+def _membership_remove(membership: UserCompany, *, actor: User, reason: str, still_active: bool = False) -> UserCompany:
+    """Mark the membership removed, unless it is the company's last admin who can sign in (409).
+
+    Locks the company's admin memberships, then this one (``_lock_active_admins``); call
+    inside a transaction. With ``still_active``, a membership that stopped being active while
+    its lock was awaited (removed at the same moment) is 404, not removed twice.
+    """
+    admins = _lock_active_admins(membership.company_id)
+    membership = UserCompany.objects.select_for_update().get(pk=membership.pk)
+    if still_active and membership.status_id != reference_id(UserCompanyStatus, UserCompanyStatus.ACTIVE):
+        raise NotFound()
+    _refuse_losing_the_last_admin(admins, membership)
+    now = timezone.now()
+    membership.status_id = reference_id(UserCompanyStatus, UserCompanyStatus.REMOVED)
+    membership.removed_date, membership.removed_by, membership.removal_reason = now, actor, reason
+    membership.updated_by = actor
+    membership.save(
+        update_fields=["status", "removed_date", "removed_by", "removal_reason", "updated_by", "updated_date"]
+    )
     return membership
 
 

@@ -2,11 +2,12 @@ from django.urls import path, register_converter
 
 from eventlead.core.converters import IdConverter
 
-from . import apis
+from . import activity_apis, apis, team_apis
 
 register_converter(IdConverter, "id")
 
 urlpatterns = [
+    path("companies/<id:company_id>/activity", activity_apis.CompanyActivityApi.as_view(), name="company-activity"),
     path("companies", apis.CompanyListApi.as_view(), name="company-list"),
     path("companies/<id:company_id>", apis.CompanyDetailApi.as_view(), name="company-detail"),
     path("companies/<id:company_id>/billing-details", apis.BillingDetailsApi.as_view(), name="company-billing"),
@@ -29,4 +30,18 @@ urlpatterns = [
     path("invitations/<str:token>", apis.InvitationPreviewApi.as_view(), name="invitation-preview"),
     path("invitations/<str:token>/accept", apis.InvitationAcceptApi.as_view(), name="invitation-accept"),
     path("invitations/<str:token>/decline", apis.InvitationDeclineApi.as_view(), name="invitation-decline"),
+    # Teams (helper "invites"): my invitations, bulk invitations, leaving.
+    path("users/me/invitations", team_apis.ReceivedInvitationListApi.as_view(), name="my-invitation-list"),
+    path(
+        "users/me/invitations/<id:invitation_id>/accept",
+        team_apis.ReceivedInvitationAcceptApi.as_view(),
+        name="my-invitation-accept",
+    ),
+    path(
+        "users/me/invitations/<id:invitation_id>/decline",
+        team_apis.ReceivedInvitationDeclineApi.as_view(),
+        name="my-invitation-decline",
+    ),
+    path("companies/<id:company_id>/invitations/bulk", team_apis.BulkInvitationApi.as_view(), name="invitation-bulk"),
+    path("companies/<id:company_id>/leave", team_apis.CompanyLeaveApi.as_view(), name="company-leave"),
 ]

@@ -104,9 +104,12 @@ def _prepare_database() -> dict:
 
     from accounts.jwt import issue_token_pair
     from accounts.models import User
+    from companies.models import CompanyCustomerDetails
     from companies.services import company_create
+    from reference.models import CustomerTier
 
     common.migrate_fresh()
+    enterprise = CustomerTier.objects.get(code="enterprise")
     users = []
     for n in range(1, USERS + 1):
         user = User.objects.create_user(
@@ -117,6 +120,8 @@ def _prepare_database() -> dict:
             email_verified_at=timezone.now(),
         )
         company = company_create(creator=user, company_name=f"Load Test Company {n}", country_code="AU")
+        # The enterprise tier: no seat limit (MaxUsers) for the run's invitations (the free tier has 2).
+        CompanyCustomerDetails.objects.filter(company=company).update(customer_tier=enterprise)
         users.append(
             {"user": user, "email": user.email, "company": company.pk, "access": issue_token_pair(user)["access"]}
         )

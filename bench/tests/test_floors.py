@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bench.fixtures import COMPANY_NAME, INVITATIONS, MEMBERS, populate
+from eventlead.core.pagination import DEFAULT_LIMIT
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("bench.urls")]
 
@@ -90,8 +91,10 @@ def test_the_lists_hold_the_populated_rows(owner_token, company):
         {"companyId": company.pk, "name": "Bench Events", "role": "company_admin", "requireMfa": False}
     ]
     assert me["mfaEnabled"] is False
-    assert len(members) == MEMBERS and len(invitations) == INVITATIONS
-    assert members[0]["joinedDate"].endswith("Z") and invitations[0]["status"] == "pending"
+    # The populated lists fill the first page exactly: nothing follows it.
+    assert (len(members["results"]), members["next"]) == (MEMBERS, None) == (DEFAULT_LIMIT, None)
+    assert (len(invitations["results"]), invitations["next"]) == (INVITATIONS, None) == (DEFAULT_LIMIT, None)
+    assert members["results"][0]["joinedDate"].endswith("Z") and invitations["results"][0]["status"] == "pending"
 
 
 def test_countries_floor_answers_the_same_body_and_cache_policy_without_a_token(db):
@@ -167,9 +170,43 @@ def test_members_who_left_and_invitations_in_other_states_render_alike(owner_tok
     for pair in SIGNED_IN_PAIRS[2:]:
         real, floor = both(pair, owner_token, company.pk)
         assert floor.json() == real.json()
-    assert {"expired", "cancelled", "pending"} <= {row["status"] for row in real.json()}
+    assert {"expired", "cancelled", "pending"} <= {row["status"] for row in real.json()["results"]}
     real, floor = both(SIGNED_IN_PAIRS[3], owner_token, company.pk, data={"status": "cancelled"})
-    assert floor.json() == real.json() and [row["status"] for row in real.json()] == ["cancelled"]
+    assert floor.json() == real.json() and [row["status"] for row in real.json()["results"]] == ["cancelled"]
+
+
+def test_a_list_longer_than_a_page_gives_the_same_page_and_next_cursor(owner_token, owner, company):
+    from accounts.models import User
+    from companies.invitations import invitation_create
+    from companies.models import UserCompany
+
+    member = UserCompany.objects.filter(company=company).exclude(user=owner).first()
+    # One more row each, in a tie on the ordering time: the id breaks it, in the floor as in the endpoint.
+    UserCompany.objects.create(
+        user=User.objects.create_user("late-member@example.com", None, first_name="Late", last_name="Member"),
+        company=company,
+        role_id=member.role_id,
+        status_id=member.status_id,
+        joined_via_id=member.joined_via_id,
+        joined_date=member.joined_date,
+    )
+    invitation_create(company=company, actor=owner, email="late-guest@example.com", role="company_user")
+
+    for pair in SIGNED_IN_PAIRS[2:]:
+        real, floor = both(pair, owner_token, company.pk)
+        assert (real.status_code, floor.status_code) == (200, 200)
+        assert floor.json() == real.json()
+        assert len(real.json()["results"]) == DEFAULT_LIMIT and real.json()["next"] is not None
+        rest = get(pair[0].format(company=company.pk), owner_token, data={"cursor": real.json()["next"]}).json()
+        assert (len(rest["results"]), rest["next"]) == (1, None)
+
+
+@pytest.mark.parametrize("wanted", ["unknown", "PENDING", "pending "])
+def test_an_unknown_status_is_refused_alike(wanted, owner_token, company):
+    real, floor = both(SIGNED_IN_PAIRS[3], owner_token, company.pk, data={"status": wanted})
+
+    assert real.status_code == 400 and list(real.json()["error"]["fields"]) == ["status"]
+    assert error(floor) == error(real)
 
 
 def test_datetimes_follow_the_current_time_zone(owner_token, company):
@@ -177,7 +214,7 @@ def test_datetimes_follow_the_current_time_zone(owner_token, company):
         real, floor = both(SIGNED_IN_PAIRS[2], owner_token, company.pk)
 
     assert floor.json() == real.json()
-    assert real.json()[0]["joinedDate"][-6:] in {"+10:00", "+11:00"}
+    assert real.json()["results"][0]["joinedDate"][-6:] in {"+10:00", "+11:00"}
 
 
 @pytest.mark.parametrize(

@@ -34,9 +34,16 @@ def send(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def company(auth_client, send):
-    """A company created over the API by ``user`` (member@example.com), its admin."""
+    """A company created over the API by ``user`` (member@example.com), its admin.
+
+    On the free tier, with a seat limit (MaxUsers) of its own far above any test's team, so tests
+    of other rules are not stopped by the tier's 2 seats; test_max_users.py tests the limit.
+    """
+    from companies.models import CompanyCustomerDetails
+
     response = send(auth_client, "post", "companies", {"companyName": "Acme Events", "countryCode": "AU"})
     assert response.status_code == 201, response.content
+    CompanyCustomerDetails.objects.filter(company_id=response.json()["companyId"]).update(max_users=1000)
     return response.json()
 
 

@@ -175,4 +175,7 @@ def test_an_admin_cannot_reach_another_companys_invitation_through_their_own_com
         assert response.json() == _error(response, "not_found", "Not found.")
     invitation = UserInvitation.objects.get()
     assert (invitation.status.code, invitation.resend_count, invitation.cancelled_at) == ("pending", 0, None)
-    assert auth_client.get(f"/api/v1/companies/{company['companyId']}/invitations").json() == []
+    assert auth_client.get(f"/api/v1/companies/{company['companyId']}/invitations").json() == {
+        "results": [],
+        "next": None,
+    }

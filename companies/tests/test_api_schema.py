@@ -64,7 +64,7 @@ def test_the_invitation_list_documents_its_status_filter(auth_client, company, i
 
     response = auth_client.get(f"/api/v1/companies/{company['companyId']}/invitations?status=pending")
 
-    assert [row["status"] for row in response.json()] == ["pending"]
+    assert [row["status"] for row in response.json()["results"]] == ["pending"]
     assert_documented(response)
     parameters = openapi_document()["paths"]["/api/v1/companies/{company_id}/invitations"]["get"]["parameters"]
     assert {"name": "status", "in": "query"}.items() <= next(p for p in parameters if p["name"] == "status").items()

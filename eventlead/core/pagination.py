@@ -1,9 +1,11 @@
 """Cursor pagination of the API's lists: ``{"results": [...], "next": "<cursor or null>"}``.
 
-A page is read by key, newest first: the cursor names the last row given (its time and id),
-and the next page is the rows strictly after it in that order, read through the index that
-serves the order. Unlike an offset, a row written between two pages neither repeats nor
-disappears, and page 1,000 costs what page 1 does. ``?limit=`` is 1 to 200, 50 by default.
+A page is read by key, in a list's ``KeyOrder``: by a time, ties broken by the id, newest first
+(sessions, invitations) or oldest first (members, in joining order). The cursor names the last
+row given (its time and id), and the next page is the rows strictly after it in that order,
+read through the index that serves the order. Unlike an offset, a row written between two
+pages neither repeats nor disappears, and page 1,000 costs what page 1 does. ``?limit=`` is 1
+to 200, 50 by default.
 
 A cursor is signed (HMAC-SHA256 with the project's secret key, salted with the list's name): a
 client can hand back only a cursor this list gave out. A forged or altered one, or one from
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signing import BadSignature, Signer
 from django.db.models import Model, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -38,6 +41,8 @@ MESSAGE_CURSOR = "Not a cursor of this list; use the `next` value of the previou
 MESSAGE_LIMIT = f"Use a whole number from 1 to {MAX_LIMIT}."
 
 M = TypeVar("M", bound=Model)
+R = TypeVar("R")
+T = TypeVar("T")
 
 # The query parameters of every paginated list, for its OpenAPI operation.
 PAGE_PARAMETERS = [
@@ -121,6 +126,70 @@ def page_parameters(request: Request) -> tuple[str | None, int]:
     return cursor, limit
 
 
+@dataclass(frozen=True)
+class KeyOrder:
+    """The order of one list: by ``time_field``, ties broken by the primary key, both the same way.
+
+    ``list_name`` salts the list's cursors: a cursor of one list is a 400 on every other.
+    """
+
+    list_name: str
+    time_field: str
+    newest_first: bool = True
+
+    def ordered(self, queryset: QuerySet[M, R]) -> QuerySet[M, R]:
+        way = "-" if self.newest_first else ""
+        return queryset.order_by(f"{way}{self.time_field}", f"{way}pk")
+
+    def window(self, queryset: QuerySet[M, R], cursor: str | None, limit: int) -> QuerySet[M, R]:
+        """The rows one page reads: in this order, strictly after the cursor's position, and one
+        more than ``limit``, which tells whether another page follows."""
+        ordered = self.ordered(queryset)
+        if cursor is not None:
+            ordered = self.beyond(ordered, *self.position(cursor))
+        return ordered[: limit + 1]
+
+    def position(self, cursor: str) -> tuple[datetime, int]:
+        """The time and id a cursor of this list names; a 400 for anything this list did not sign."""
+        return _decode(cursor, self.list_name)
+
+    def beyond(
+        self, queryset: QuerySet[M, R], moment: datetime, key: int, *, tie: datetime | None = None
+    ) -> QuerySet[M, R]:
+        """The rows strictly after (``moment``, ``key``) in this order. ``tie`` is ``moment`` again,
+        for a compiled query, which takes each argument once (``eventlead.db.compiled``)."""
+        way = "lt" if self.newest_first else "gt"
+        return queryset.filter(
+            Q(**{f"{self.time_field}__{way}": moment})
+            | Q(**{self.time_field: moment if tie is None else tie, f"pk__{way}": key})
+        )
+
+    def page(
+        self,
+        rows: Sequence[T],
+        limit: int,
+        *,
+        position: Callable[[T], tuple[datetime, int]],
+        row: Callable[[T], Any],
+    ) -> Page:
+        """The page of the rows ``window`` read: ``limit`` of them, and a cursor at the last one
+        shown when there was one more. ``position`` gives a row's time and id."""
+        shown = rows[:limit]
+        following = None
+        if len(rows) > limit:
+            moment, key = position(shown[-1])
+            following = cursor_encode((moment.isoformat(), key), list_name=self.list_name)
+        return Page([row(item) for item in shown], following)
+
+    def position_in(self, lookups: Sequence[str]) -> Callable[[Sequence[Any]], tuple[datetime, int]]:
+        """Where a ``values_list(*lookups)`` row holds its time and its id."""
+        key = "pk" if "pk" in lookups else "id"
+        if self.time_field not in lookups or key not in lookups:
+            raise ImproperlyConfigured(f"{self.list_name}: a row must select {self.time_field} and the id")
+        at, of = lookups.index(self.time_field), lookups.index(key)
+        return lambda values: (values[at], values[of])
+
+
 def newest_first_page(
     queryset: QuerySet[M],
     request: Request,
@@ -131,15 +200,6 @@ def newest_first_page(
 ) -> Page:
     """One page of ``queryset``, newest ``time_field`` first (ties by id, highest first)."""
     cursor, limit = page_parameters(request)
-    ordered = queryset.order_by(f"-{time_field}", "-pk")
-    if cursor is not None:
-        moment, key = _decode(cursor, list_name)
-        ordered = ordered.filter(Q(**{f"{time_field}__lt": moment}) | Q(**{time_field: moment, "pk__lt": key}))
-    rows: Sequence[M] = list(ordered[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    following = None
-    if more:
-        last = rows[-1]
-        following = cursor_encode((getattr(last, time_field).isoformat(), last.pk), list_name=list_name)
-    return Page([row(item) for item in rows], following)
+    order = KeyOrder(list_name, time_field)
+    rows: Sequence[M] = list(order.window(queryset, cursor, limit))
+    return order.page(rows, limit, position=lambda item: (getattr(item, time_field), item.pk), row=row)

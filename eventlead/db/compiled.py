@@ -19,6 +19,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -36,7 +37,17 @@ M = TypeVar("M", bound=Model)
 _STAND_INS: dict[type, Callable[[int], object]] = {
     int: lambda position: -2_000_000_000 + 7919 * position,
     str: lambda position: f"\x00compiled-query-parameter-{position}\x00",
+    datetime: lambda position: datetime(1, 1, 1, 0, 0, 0, 7919 + position, tzinfo=UTC),
 }
+
+
+def _driver_value(connection: BaseDatabaseWrapper, kind: type, value: object) -> object:
+    """An argument as the ORM hands it to the driver: a time through the backend's adapter
+    (``DateTimeField.get_db_prep_value``), which is also how it appears among the compiled parameters."""
+    if kind is datetime and isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
 
 _registry: list[CompiledQuery[Any]] = []
 
@@ -66,7 +77,8 @@ class _Compiled:
 class CompiledQuery(Generic[M]):
     """A queryset of fixed shape, built by ``build(**arguments)``, compiled once per connection.
 
-    ``arguments`` names each parameter and its type (``int`` or ``str``). ``build`` must use
+    ``arguments`` names each parameter and its type (``int``, ``str`` or ``datetime``, an aware
+    one, given to the driver as the ORM gives a ``DateTimeField`` value). ``build`` must use
     each one exactly once, as a plain filter value, so its place among the SQL parameters can
     be found again.
     """
@@ -74,7 +86,9 @@ class CompiledQuery(Generic[M]):
     def __init__(self, build: Callable[..., QuerySet[M, Any]], **arguments: type) -> None:
         unsupported = {name: kind for name, kind in arguments.items() if kind not in _STAND_INS}
         if unsupported:
-            raise ImproperlyConfigured(f"CompiledQuery arguments must be int or str: {unsupported}")
+            raise ImproperlyConfigured(
+                f"CompiledQuery arguments must be int or str, or an aware datetime: {unsupported}"
+            )
         self.build = build
         self.arguments = arguments
         self._by_connection: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Compiled] = weakref.WeakKeyDictionary()
@@ -132,7 +146,10 @@ class CompiledQuery(Generic[M]):
     ) -> Iterator[list[Any]]:
         if arguments.keys() != self.arguments.keys():
             raise TypeError(f"{self!r} takes {sorted(self.arguments)}, not {sorted(arguments)}")
-        parameters = [arguments[str(value)] if is_argument else value for is_argument, value in compiled.parameters]
+        parameters = [
+            _driver_value(connection, self.arguments[str(value)], arguments[str(value)]) if is_argument else value
+            for is_argument, value in compiled.parameters
+        ]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, parameters)  # type: ignore[arg-type]  # the ORM's own parameters
             fetched = cursor.fetchall()
@@ -154,7 +171,7 @@ class CompiledQuery(Generic[M]):
         stand_ins = self._stand_ins()
         compiler = self.compiler(connection)
         sql, sql_parameters = compiler.as_sql()
-        by_value = {value: name for name, value in stand_ins.items()}
+        by_value = {_driver_value(connection, self.arguments[name], value): name for name, value in stand_ins.items()}
         parameters = tuple(
             (True, by_value[value]) if type(value) in _STAND_INS and value in by_value else (False, value)
             for value in sql_parameters

@@ -47,7 +47,8 @@ REAL_BODY_VALUES = {"countryCode": "AU", "role": "company_viewer"}
 
 @dataclass(frozen=True)
 class World:
-    """The rows a fuzzed request can name: a company, its second member and two pending invitations."""
+    """The rows a fuzzed request can name: a company, its second member and two pending invitations
+    (one of them to the admin's own address, for the caller's own invitation operations)."""
 
     admin_id: int
     path_values: dict
@@ -61,10 +62,17 @@ class World:
 
 @pytest.fixture
 def world(make_user, fake_abr):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.tokens import new_token
     from companies.invitations import invitation_accept, invitation_create, invitation_token_rotate
+    from companies.models import CompanyCustomerDetails, UserInvitation
     from companies.services import company_create
     from configuration.models import AppSetting
     from configuration.settings_store import clear_cache, get_setting
+    from reference.models import UserCompanyRole, UserInvitationStatus
 
     limits = dict.fromkeys(get_setting("security.rate_limits"), UNLIMITED)
     AppSetting.objects.filter(setting_key="security.rate_limits").update(setting_value=json.dumps(limits))
@@ -72,11 +80,24 @@ def world(make_user, fake_abr):
 
     admin = make_user("admin@example.com")
     company = company_create(creator=admin, company_name="Fuzz Events", country_code="AU")
+    # Room for a few of the fuzzer's invitations before the seat limit (MaxUsers) answers 409.
+    CompanyCustomerDetails.objects.filter(company=company).update(max_users=10)
     member = make_user("member@example.com")
     joining = invitation_create(company=company, actor=admin, email=member.email, role="company_user")
     membership, _ = invitation_accept(token=invitation_token_rotate(invitation=joining), user=member)
-    # Two pending invitations, so cancelling one by id leaves the other's link to answer.
-    by_id = invitation_create(company=company, actor=admin, email="guest@example.com", role="company_viewer")
+    # Two pending invitations, so cancelling one by id leaves the other's link to answer. The one
+    # named by id is to the admin's own address (as if sent before they joined; the service would
+    # refuse it now), so both the company's invitation operations and the caller's own
+    # (users/me/invitations/{invitation_id}/...) find a real row by the one invitation_id.
+    by_id = UserInvitation.objects.create(
+        company=company,
+        invited_email=admin.email,
+        role=UserCompanyRole.objects.get(code="company_viewer"),
+        status=UserInvitationStatus.objects.get(code="pending"),
+        token_hash=new_token()[1],
+        invited_by=admin,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
     by_link = invitation_create(company=company, actor=admin, email="visitor@example.com", role="company_user")
     return World(
         admin_id=admin.pk,

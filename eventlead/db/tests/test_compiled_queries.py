@@ -170,3 +170,19 @@ def test_annotations_on_instances_are_refused_by_name(db):
 
     with pytest.raises(ImproperlyConfigured, match="annotations on model instances are not supported"):
         annotated.first(email="x")
+
+
+def test_a_time_argument_reaches_the_driver_as_the_orm_passes_it(make_user):
+    from datetime import UTC, datetime, timedelta
+
+    from django.utils import timezone
+
+    moment = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    make_user("ana@example.com", last_login=moment)
+    since = CompiledQuery(
+        lambda after, email: User.objects.filter(last_login__gte=after, email=email), after=datetime, email=str
+    )
+
+    assert since.first(after=moment, email="ana@example.com").email == "ana@example.com"
+    assert since.first(after=moment + timedelta(microseconds=1), email="ana@example.com") is None
+    assert since.first(after=moment.astimezone(timezone.get_fixed_timezone(600)), email="ana@example.com")
