@@ -124,6 +124,8 @@ class UserCompany(SoftDeleteModel):
         verbose_name = "membership"
         ordering = ["joined_date"]
         constraints = [models.UniqueConstraint(fields=["user", "company"], name="UQ_UserCompany_UserID_CompanyID")]
+        # A company's members in joining order: the member list's pages (companies.selectors).
+        indexes = [models.Index(fields=["company", "joined_date"], name="IX_UserCompany_CompanyID_JoinedDate")]
 
     def __str__(self):
         return f"{self.user_id} in {self.company_id}"
@@ -245,6 +247,8 @@ class UserInvitation(SoftDeleteModel):
         indexes = [
             models.Index(fields=["company", "status"], name="IX_UserInvitation_CompanyID_StatusID"),
             models.Index(fields=["invited_email"], name="IX_UserInvitation_InvitedEmail"),
+            # A company's invitations, newest first: the invitation list's pages (companies.selectors).
+            models.Index(fields=["company", "invited_at"], name="IX_UserInvitation_CompanyID_InvitedAt"),
         ]
 
     def __str__(self):

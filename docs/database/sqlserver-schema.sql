@@ -1019,6 +1019,22 @@ GO
 COMMIT TRANSACTION;
 GO
 
+-- companies.0004_list_order_indexes
+BEGIN TRANSACTION;
+GO
+--
+-- Create index IX_UserCompany_CompanyID_JoinedDate on field(s) company, joined_date of model usercompany
+--
+CREATE INDEX [IX_UserCompany_CompanyID_JoinedDate] ON [dbo].[UserCompany] ([CompanyID], [JoinedDate]);
+GO
+--
+-- Create index IX_UserInvitation_CompanyID_InvitedAt on field(s) company, invited_at of model userinvitation
+--
+CREATE INDEX [IX_UserInvitation_CompanyID_InvitedAt] ON [dbo].[UserInvitation] ([CompanyID], [InvitedAt]);
+GO
+COMMIT TRANSACTION;
+GO
+
 -- configuration.0001_initial
 BEGIN TRANSACTION;
 GO
