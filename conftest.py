@@ -82,6 +82,16 @@ PASSWORD = "Correct-horse-battery-9"
 
 
 @pytest.fixture
+def smtp_server(settings):
+    """A running SMTP server on loopback (aiosmtpd) that Django's SMTP backend sends to."""
+    from eventlead.testing.smtp import LocalSmtpServer, send_django_mail_to
+
+    with LocalSmtpServer() as server:
+        send_django_mail_to(settings, server.port)
+        yield server
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

@@ -30,14 +30,6 @@ def unthrottled(set_setting):
 
 
 @pytest.fixture
-def smtp_server(settings):
-    """A running SMTP server on loopback that Django's SMTP backend sends to."""
-    with LocalSmtpServer() as server:
-        send_django_mail_to(settings, server.port)
-        yield server
-
-
-@pytest.fixture
 def stopped_smtp_server(settings):
     """Django's SMTP backend pointed at a free port where no server listens (yet).
 

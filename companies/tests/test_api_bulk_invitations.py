@@ -15,8 +15,8 @@ from companies.invitations import (
 from companies.models import UserInvitation
 from companies.seats import MESSAGE_SEATS_FULL
 from eventlead.core.exceptions import MESSAGE_VALIDATION, MfaRequired
+from eventlead.core.strict import MESSAGE_WRONG_TYPE
 from eventlead.testing.openapi import assert_documented
-from eventlead.testing.smtp import LocalSmtpServer, send_django_mail_to
 from logging_app.models import EmailDelivery
 
 from .team_support import not_found, plan
@@ -25,14 +25,6 @@ pytestmark = pytest.mark.django_db
 
 MESSAGE_ROLE = "Choose company_admin, company_user or company_viewer."
 SEATS = 88  # the admin, the crew member, the pending invitation and 85 new ones
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on loopback that Django's SMTP backend sends to."""
-    with LocalSmtpServer() as server:
-        send_django_mail_to(settings, server.port)
-        yield server
 
 
 @pytest.fixture
@@ -220,7 +212,7 @@ def test_the_free_plan_invites_one_and_limits_the_rest(bulk, cid):
     [
         ([row(f"guest{n}@example.com") for n in range(101)], "Ensure this field has no more than 100 elements."),
         ([], "Ensure this field has at least 1 elements."),
-        ("guest@example.com", 'Expected a list of items but got type "str".'),
+        ("guest@example.com", MESSAGE_WRONG_TYPE.format(expected="an array", given="a string")),
     ],
 )
 def test_a_body_without_one_to_a_hundred_rows_is_a_400_that_makes_nothing(bulk, invitations, message):
