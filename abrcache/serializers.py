@@ -1,23 +1,47 @@
 """Input and output shapes of the ABR search API (snake_case here; camelCase on the wire)."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from .models import SearchType
-from .services import NAME_MAX_LENGTH
+from .services import MESSAGE_INVALID_ABN, MESSAGE_INVALID_ACN, NAME_MAX_LENGTH
 
 MESSAGE_ONE_PARAMETER = "Give exactly one of abn, acn or name."
+# The numbers as written: their digits, grouped by single spaces as ABR prints them
+# ("51 824 753 556", "004 085 616"). [0-9], not \d, which in Python also matches other scripts' digits.
+ABN_PATTERN = r"^[0-9]{2} ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}\Z"
+ACN_PATTERN = r"^[0-9]{3} ?[0-9]{3} ?[0-9]{3}\Z"
+ABN_MAX_LENGTH, ACN_MAX_LENGTH = len("51 824 753 556"), len("004 085 616")
 
 
-def _search_field(**kwargs):
-    # Blank counts as absent, as in a submitted search form: "?abn=&name=acme" searches the name.
-    return serializers.CharField(required=False, allow_blank=True, **kwargs)
+def abn_field(**kwargs):
+    """An ABN: 11 digits, spaced or not; its check digit is the service's to verify."""
+    kwargs.setdefault("help_text", "11 digits, as 51824753556 or 51 824 753 556.")
+    return serializers.CharField(
+        max_length=ABN_MAX_LENGTH, validators=[RegexValidator(ABN_PATTERN, MESSAGE_INVALID_ABN)], **kwargs
+    )
+
+
+def acn_field(**kwargs):
+    """An ACN: 9 digits, spaced or not; its check digit is the service's to verify."""
+    kwargs.setdefault("help_text", "9 digits, as 004085616 or 004 085 616.")
+    return serializers.CharField(
+        max_length=ACN_MAX_LENGTH, validators=[RegexValidator(ACN_PATTERN, MESSAGE_INVALID_ACN)], **kwargs
+    )
 
 
 class AbrSearchInput(serializers.Serializer):
-    abn = _search_field(max_length=20, help_text="11 digits; spaces allowed.")
-    acn = _search_field(max_length=20, help_text="9 digits; spaces allowed.")
-    name = _search_field(max_length=NAME_MAX_LENGTH, help_text="A business or entity name.")
+    """Exactly one of ``abn``, ``acn`` and ``name`` (OpenAPI 3.0 cannot say so of query parameters).
+
+    Empty counts as absent, as in a submitted search form: "?abn=&name=acme" searches the name.
+    """
+
+    abn = abn_field(required=False, allow_blank=True)
+    acn = acn_field(required=False, allow_blank=True)
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=NAME_MAX_LENGTH, help_text="A business or entity name."
+    )
 
     def validate(self, attrs):
         given = {search_type: value for search_type, value in attrs.items() if value}

@@ -1,18 +1,62 @@
 """Input and output shapes of the accounts API (snake_case here; camelCase on the wire)."""
 
 from django.conf import settings
+from django.core.validators import MinLengthValidator
+from django.db import DatabaseError
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from configuration.settings_store import get_setting
 
 from .addresses import EMAIL_MAX_LENGTH, MESSAGE_INVALID, AddressInvalid, canonical_email
 from .models import User
 from .services import PROFILE_FIELDS
 
 MAX_PASSWORD = settings.PASSWORD_MAX_LENGTH
+HELP_POLICY = (
+    "The password policy applies: at least auth.password_min_length characters (minLength is that setting "
+    "when this document was generated; an administrator can change it at any time), letters and digits both "
+    "while auth.password_require_mixed is on, not a common password, not like the email or the name."
+)
 
 
 def password_field(**kwargs):
+    """A password the account already has: any length it was set with, up to ``MAX_PASSWORD``."""
     return serializers.CharField(max_length=MAX_PASSWORD, trim_whitespace=False, write_only=True, **kwargs)
+
+
+def _policy_min_length() -> int:
+    """The setting, for the document; 1 (no minimum but non-empty) where no database answers."""
+    try:
+        min_length: int = get_setting("auth.password_min_length")
+    # No database to read: manage.py spectacular before the first migrate, or (RuntimeError)
+    # pytest-django's guard, where a test module lists the operations at collection.
+    except (DatabaseError, KeyError, RuntimeError):
+        return 1
+    return min_length
+
+
+class PolicyMinimumLength(MinLengthValidator):
+    """Document the policy's minimum length (``auth.password_min_length``) as the field's ``minLength``.
+
+    Its limit is the setting itself, which drf-spectacular reads (a callable limit) when it
+    generates the document. The check is the service's (``services.password_validate``, with the
+    rest of the policy), after what must come first: accepting an invitation for an address that
+    has an account answers 409 whatever the new-account password, and that password is not read.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(_policy_min_length)
+
+    def __call__(self, value):
+        """Refuse nothing here: the service applies the whole policy (see the class docstring)."""
+
+
+def new_password_field(**kwargs):
+    """A password being chosen: documented with the policy's minimum length, checked by the service."""
+    kwargs.setdefault("help_text", HELP_POLICY)
+    return password_field(validators=[PolicyMinimumLength()], **kwargs)
 
 
 class AddressField(serializers.EmailField):
@@ -46,7 +90,7 @@ class AddressField(serializers.EmailField):
 
 class SignupInput(serializers.Serializer):
     email = AddressField()
-    password = password_field()
+    password = new_password_field()
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
 
@@ -59,8 +103,20 @@ class EmailInput(serializers.Serializer):
     email = AddressField(lookup=True)
 
 
+@extend_schema_field(OpenApiTypes.EMAIL)
+class SignInAddressField(serializers.CharField):
+    """The address an account signs in with, in any spelling of it (``accounts.addresses``).
+
+    Documented as an email address; a text that is none is refused as a wrong address is (401
+    invalid_credentials), not with a 400, so every failed sign-in answers alike.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=EMAIL_MAX_LENGTH, **kwargs)
+
+
 class LoginInput(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
+    email = SignInAddressField()
     password = password_field()
 
 
@@ -70,12 +126,12 @@ class RefreshInput(serializers.Serializer):
 
 class PasswordResetConfirmInput(serializers.Serializer):
     token = serializers.CharField(max_length=200)
-    new_password = password_field()
+    new_password = new_password_field()
 
 
 class PasswordChangeInput(serializers.Serializer):
     current_password = password_field()
-    new_password = password_field()
+    new_password = new_password_field()
 
 
 class AcceptedOutput(serializers.Serializer):

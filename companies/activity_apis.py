@@ -4,11 +4,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from eventlead.core.apis import validated_query
 from eventlead.core.pagination import PAGE_PARAMETERS, page_parameters
 
 from . import activity_serializers as s
 from .access import membership_role, require_admin
-from .activity import company_activity
+from .activity import ActivityFilters, company_activity
 from .apis import REFUSED
 
 INVALID_QUERY = OpenApiResponse(
@@ -26,8 +27,7 @@ class CompanyActivityApi(APIView):
     )
     def get(self, request, company_id):
         require_admin(membership_role(user=request.user, company_id=company_id))
-        query = s.ActivityFilterInput(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        filters = ActivityFilters(**validated_query(s.ActivityFilterInput, request))
         cursor, limit = page_parameters(request)
-        page = company_activity(company_id=company_id, filters=query.filters(), cursor=cursor, limit=limit)
+        page = company_activity(company_id=company_id, filters=filters, cursor=cursor, limit=limit)
         return Response({"results": s.ActivityEntryOutput(page.results, many=True).data, "next": page.next})

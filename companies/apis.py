@@ -1,22 +1,20 @@
 """The companies API: companies, details, members and invitations."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.apis import PublicApi
-from eventlead.core.apis import validated_input
-from eventlead.core.exceptions import ValidationFailed
+from eventlead.core.apis import validated_input, validated_query
 from eventlead.core.pagination import PAGE_PARAMETERS, page_parameters
-from reference.models import UserInvitationStatus
 
 from . import invitations, selectors, services
 from . import serializers as s
 from .access import membership_get, membership_role, require_admin
 from .models import UserCompany
+from .serializers import INVITATION_STATUSES, MESSAGE_INVITATION_STATUS  # noqa: F401 - bench/floors.py reads them here
 
 LAST_ADMIN = OpenApiResponse(
     description="conflict: the company would be left without an active company admin who can sign in "
@@ -160,44 +158,15 @@ class MemberDetailApi(APIView):
         return Response(s.MemberOutput(selectors.company_members(company_id=company_id).get(pk=target.pk)).data)
 
 
-# The values of GET .../invitations?status=: the stored status of an invitation.
-INVITATION_STATUSES = (
-    UserInvitationStatus.PENDING,
-    UserInvitationStatus.ACCEPTED,
-    UserInvitationStatus.DECLINED,
-    UserInvitationStatus.EXPIRED,
-    UserInvitationStatus.CANCELLED,
-)
-MESSAGE_INVITATION_STATUS = f"Use one of: {', '.join(INVITATION_STATUSES)}."
-
-
-def invitation_status_parameter(request) -> str | None:
-    """``?status=``, one of ``INVITATION_STATUSES`` or absent (empty counts as absent); else a 400."""
-    wanted = request.query_params.get("status") or None
-    if wanted is not None and wanted not in INVITATION_STATUSES:
-        raise ValidationFailed(fields={"status": [MESSAGE_INVITATION_STATUS]})
-    return wanted
-
-
 class InvitationListApi(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "status",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                description="Only invitations with this status as stored: a pending invitation past its expiry "
-                "is shown as expired, but matches pending until manage.py expire_invitations marks it.",
-                enum=list(INVITATION_STATUSES),
-            ),
-            *PAGE_PARAMETERS,
-        ],
+        parameters=[s.InvitationListQuery, *PAGE_PARAMETERS],
         responses={200: s.InvitationPageOutput, 403: REFUSED},
         description="The company's invitations, newest first, a page at a time.",
     )
     def get(self, request, company_id):
         require_admin(membership_role(user=request.user, company_id=company_id))
-        wanted = invitation_status_parameter(request)
+        wanted = validated_query(s.InvitationListQuery, request).get("status") or None
         cursor, limit = page_parameters(request)
         page = selectors.invitations_page(company_id=company_id, status=wanted, cursor=cursor, limit=limit)
         return Response(page.body())

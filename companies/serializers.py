@@ -1,10 +1,42 @@
 """Input and output shapes of the companies API (snake_case here; camelCase on the wire)."""
 
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.serializers import AddressField, TokenPairOutput
+from abrcache.serializers import abn_field, acn_field
+from accounts.serializers import AddressField, TokenPairOutput, new_password_field
+from reference.models import UserCompanyRole, UserInvitationStatus
 
 from .models import Company, CompanyBillingDetails, CompanyOrganizerDetails, UserCompany, UserInvitation
+from .services import MESSAGE_UNKNOWN_COUNTRY, MESSAGE_UNKNOWN_INDUSTRY
+
+# The roles of a company, as the code knows them.
+COMPANY_ROLES = (UserCompanyRole.COMPANY_ADMIN, UserCompanyRole.COMPANY_USER, UserCompanyRole.COMPANY_VIEWER)
+# ISO 3166-1 alpha-2, either case (ref.Country is matched upper-cased).
+COUNTRY_CODE_PATTERN = r"^[A-Za-z]{2}\Z"
+# A code of ref.Industry (ANZSIC divisions: one letter), matched upper-cased.
+INDUSTRY_CODE_PATTERN = r"^[A-Za-z0-9]+\Z"
+
+
+@extend_schema_field({"type": "string", "enum": list(COMPANY_ROLES)})
+class RoleField(serializers.CharField):
+    """A company role's code, documented as the enum of ``COMPANY_ROLES``.
+
+    Checked by the service, which also knows which roles are active and names them: an unknown
+    or inactive role is a 400 on ``role``, and a bulk row's own result (with its address). So
+    blank passes here too, for the service to refuse with the others; the document (no
+    ``minLength``) shows the enum alone.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_blank=True, **kwargs)
+
+
+def country_code_field(**kwargs):
+    return serializers.CharField(
+        max_length=2, validators=[RegexValidator(COUNTRY_CODE_PATTERN, MESSAGE_UNKNOWN_COUNTRY)], **kwargs
+    )
 
 
 class CompanyProfileInput(serializers.Serializer):
@@ -21,7 +53,13 @@ class CompanyProfileInput(serializers.Serializer):
     suburb = serializers.CharField(max_length=100, required=False, allow_blank=True)
     state_code = serializers.CharField(max_length=10, required=False, allow_blank=True)
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    industry_code = serializers.CharField(max_length=10, required=False, allow_null=True, allow_blank=True)
+    industry_code = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        validators=[RegexValidator(INDUSTRY_CODE_PATTERN, MESSAGE_UNKNOWN_INDUSTRY)],
+    )
 
 
 class CompanyUpdateInput(CompanyProfileInput):
@@ -38,9 +76,9 @@ class CompanyCreateInput(CompanyProfileInput):
     """A new company; its admin may require MFA of its members once it exists (PATCH)."""
 
     company_name = serializers.CharField(max_length=200)
-    country_code = serializers.CharField(max_length=2)
-    abn = serializers.CharField(max_length=20, required=False, allow_null=True, allow_blank=True)
-    acn = serializers.CharField(max_length=20, required=False, allow_null=True, allow_blank=True)
+    country_code = country_code_field()
+    abn = abn_field(required=False, allow_null=True, allow_blank=True)
+    acn = acn_field(required=False, allow_null=True, allow_blank=True)
 
 
 class CompanyOutput(serializers.ModelSerializer):
@@ -122,7 +160,7 @@ class MemberPageOutput(serializers.Serializer):
 
 
 class MemberRoleInput(serializers.Serializer):
-    role = serializers.CharField(max_length=60)
+    role = RoleField()
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -136,7 +174,7 @@ class MemberRemoveInput(serializers.Serializer):
 
 class BillingDetailsIO(serializers.ModelSerializer):
     billing_email = AddressField(required=False, allow_blank=True)
-    billing_country_code = serializers.CharField(
+    billing_country_code = country_code_field(
         source="billing_country.country_code", required=False, allow_null=True, allow_blank=True
     )
 
@@ -159,6 +197,10 @@ class BillingDetailsIO(serializers.ModelSerializer):
 
 class OrganizerDetailsIO(serializers.ModelSerializer):
     public_email = AddressField(required=False, allow_blank=True)
+    # An object, as the back office's form requires (its model field is any JSON).
+    social_links = serializers.DictField(
+        required=False, help_text='Links by network, e.g. {"linkedin": "https://..."}.'
+    )
 
     class Meta:
         model = CompanyOrganizerDetails
@@ -168,9 +210,31 @@ class OrganizerDetailsIO(serializers.ModelSerializer):
 
 class InvitationCreateInput(serializers.Serializer):
     email = AddressField()
-    role = serializers.CharField(max_length=60)
+    role = RoleField()
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+# The values of GET .../invitations?status=: the stored status of an invitation.
+INVITATION_STATUSES = (
+    UserInvitationStatus.PENDING,
+    UserInvitationStatus.ACCEPTED,
+    UserInvitationStatus.DECLINED,
+    UserInvitationStatus.EXPIRED,
+    UserInvitationStatus.CANCELLED,
+)
+MESSAGE_INVITATION_STATUS = f"Use one of: {', '.join(INVITATION_STATUSES)}."
+
+
+class InvitationListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=INVITATION_STATUSES,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": MESSAGE_INVITATION_STATUS},
+        help_text="Only invitations with this status as stored: a pending invitation past its expiry is shown as "
+        "expired, but matches pending until manage.py expire_invitations marks it. Empty for every status.",
+    )
 
 
 class InvitationOutput(serializers.ModelSerializer):
@@ -225,7 +289,7 @@ class InvitationPreviewOutput(serializers.Serializer):
 
 
 class InvitationAcceptInput(serializers.Serializer):
-    password = serializers.CharField(max_length=256, trim_whitespace=False, write_only=True, required=False)
+    password = new_password_field(required=False)
     first_name = serializers.CharField(max_length=100, required=False)
     last_name = serializers.CharField(max_length=100, required=False)
 

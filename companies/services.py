@@ -69,10 +69,10 @@ COMPANY_FIELDS = (
 )
 
 
-def _country(code: str) -> Country:
+def _country(code: str, *, field: str = "countryCode") -> Country:
     country = Country.objects.active().filter(country_code=(code or "").upper()).first()
     if country is None:
-        raise ValidationFailed(fields={"countryCode": [MESSAGE_UNKNOWN_COUNTRY]})
+        raise ValidationFailed(fields={field: [MESSAGE_UNKNOWN_COUNTRY]})
     return country
 
 
@@ -275,7 +275,7 @@ def company_details_update(
     country = company.country
     if kind == "billing" and "billing_country_code" in changes:
         code = changes.pop("billing_country_code")
-        changes["billing_country"] = _country(code) if code else None
+        changes["billing_country"] = _country(code, field="billingCountryCode") if code else None
         country = changes["billing_country"] or country
     _validate(changes, country)
     details, created = model.objects.select_for_update().get_or_create(

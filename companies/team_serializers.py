@@ -5,11 +5,13 @@ snake_case here; camelCase on the wire (the renderer and parser, ADR-003).
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from eventlead.core.exceptions import ValidationFailed, error_body
 from eventlead.core.openapi import Error
+from eventlead.core.strict import input_errors
 
 from .invitations import BulkOutcome, BulkReason, BulkRow
 from .models import UserInvitation
@@ -42,8 +44,12 @@ class InvitationRowsField(serializers.ListField):
 
     A row's own errors do not fail the request: the row becomes the ``ValidationFailed`` its
     input gave (its result is ``invalid``), and the other rows go on. Only the list itself (not
-    a list, empty, too long) is the request's 400.
+    a list, empty, too long) is the request's 400. A row's values of the wrong JSON type are
+    among its own errors: ``eventlead.core.strict`` checks the rows here, one at a time, not
+    with the request (``items_checked_alone``).
     """
+
+    items_checked_alone = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(child=InvitationCreateInput(), min_length=1, max_length=MAX_BULK_ROWS, **kwargs)
@@ -52,12 +58,32 @@ class InvitationRowsField(serializers.ListField):
         rows: list[dict[str, str] | ValidationFailed] = []
         for item in data:
             row = InvitationCreateInput(data=item)
-            if row.is_valid():
+            mistyped = input_errors(row, item)
+            if mistyped:
+                rows.append(ValidationFailed(fields=mistyped))
+            elif row.is_valid():
                 rows.append(dict(row.validated_data))
             else:
                 fields = {name: [str(message) for message in messages] for name, messages in row.errors.items()}
                 rows.append(ValidationFailed(fields=fields))
         return rows
+
+
+class InvitationRowsFieldSchema(OpenApiSerializerFieldExtension):
+    """Document a row as the single create's body, or any other value (that row's ``invalid`` result).
+
+    A row that does not fit is its own result, not the request's 400, so the document may not
+    make it a violation of the request: otherwise a client (or schemathesis) sending a row with a
+    number for a name is told the request is invalid, and gets a 207. The items are ``anyOf`` the
+    row's shape, for clients to build rows by, and any value, for what the server takes.
+    """
+
+    target_class = InvitationRowsField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        row = auto_schema.resolve_serializer(InvitationCreateInput, direction).ref
+        anything = {"description": "Any other value is taken too: that row's result is invalid, with its errors."}
+        return {"type": "array", "items": {"anyOf": [row, anything]}}
 
 
 class BulkInvitationInput(serializers.Serializer):

@@ -181,19 +181,30 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "EventLead Platform API",
-    "DESCRIPTION": "Epic 1: sign-up, email verification, login with JWT, password flows, companies, invitations.",
+    "DESCRIPTION": "Epic 1: sign-up, email verification, login with JWT, password flows, companies, invitations. "
+    "No string may hold the NUL character (U+0000): a request with one is a 400 validation_error.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The prefix operationIds and tags are cut from, fixed: guessed from the mounted URLs, it became
+    # /api/v1/ in production (no /api/schema/ there), and every operationId changed
+    # (v1_companies_create -> companies_create), the links' and generated clients' names with them.
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    # A PATCH body is documented with the fields its serializer requires, not as all optional:
+    # a member's role change takes its role (MemberRoleInput); the other PATCH inputs require none.
+    "COMPONENT_SPLIT_PATCH": False,
     # The <id:...> path converter (eventlead/core/converters.py): 32-bit AutoField ids.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 2147483647}},
     "CAMELIZE_NAMES": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        # The error shape's nested field errors, and OpenAPI links between operations.
+        "eventlead.core.openapi.add_field_errors",
+        "eventlead.core.openapi.add_links",
     ],
 }
 

@@ -7,12 +7,14 @@ from rest_framework import status
 
 from abrcache.models import ABRSearch
 from abrcache.serializers import MESSAGE_ONE_PARAMETER
-from abrcache.services import MESSAGE_ABR_UNAVAILABLE, MESSAGE_INVALID_ABN, MESSAGE_INVALID_ACN
+from abrcache.services import MESSAGE_ABR_UNAVAILABLE, MESSAGE_INVALID_ABN, MESSAGE_INVALID_ACN, NAME_MAX_LENGTH
 from configuration.settings_store import get_setting
+from eventlead.testing.openapi import assert_documented, openapi_document
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/abr/search"
+TOO_LONG = "Ensure this field has no more than {} characters."
 
 HARBOURSIDE = {
     "abn": "51824753556",
@@ -160,13 +162,52 @@ def test_exactly_one_search_parameter_is_required(auth_client, fake_abr, query):
 
 def test_a_blank_parameter_counts_as_absent_as_in_a_submitted_form(auth_client, fake_abr):
     blank_only = auth_client.get(URL, {"name": ""})
-    blank_and_name = auth_client.get(URL, {"abn": "", "acn": " ", "name": "harbourside events trust"})
+    blank_and_name = auth_client.get(URL, {"abn": "", "acn": "", "name": "harbourside events trust"})
 
     assert blank_only.json() == error(
         blank_only, "validation_error", "The request has invalid fields.", {"nonFieldErrors": [MESSAGE_ONE_PARAMETER]}
     )
     assert blank_and_name.status_code == status.HTTP_200_OK
     assert blank_and_name.json()["searchValue"] == "harbourside events trust"
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        # Over maxLength as sent, though not once DRF has trimmed it (it was searched before).
+        ({"name": " " * 10 + "a" * NAME_MAX_LENGTH}, {"name": [TOO_LONG.format(NAME_MAX_LENGTH)]}),
+        ({"abn": "5" * 15}, {"abn": [TOO_LONG.format(14)]}),
+        ({"abn": " 51824753556"}, {"abn": [MESSAGE_INVALID_ABN]}),
+        ({"abn": "51-824-753-556"}, {"abn": [MESSAGE_INVALID_ABN]}),
+        ({"abn": "5182475355\uff16"}, {"abn": [MESSAGE_INVALID_ABN]}),  # a fullwidth 6: a digit to Python's \d
+        ({"acn": " "}, {"acn": [MESSAGE_INVALID_ACN]}),  # only an empty value counts as absent
+        ({"acn": "004085616 "}, {"acn": [MESSAGE_INVALID_ACN]}),
+    ],
+    ids=["name_too_long_as_sent", "abn_too_long", "abn_leading_space", "abn_dashes", "abn_fullwidth_digit",
+         "acn_space", "acn_trailing_space"],
+)  # fmt: skip
+def test_a_value_outside_its_documented_bounds_is_a_400_without_calling_abr(auth_client, fake_abr, query, fields):
+    response = auth_client.get(URL, query)
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json() == error(response, "validation_error", "The request has invalid fields.", fields)
+    assert_documented(response)
+    assert fake_abr.request_count == 0
+
+
+def test_the_document_states_each_parameters_bounds_and_the_single_criterion(api_client):
+    operation = openapi_document()["paths"]["/api/v1/abr/search"]["get"]
+    parameters = {parameter["name"]: parameter["schema"] for parameter in operation["parameters"]}
+    blank = {"type": "string", "maxLength": 0}  # an empty value counts as absent
+    abn = {"type": "string", "pattern": "^[0-9]{2} ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}$", "maxLength": 14}
+    acn = {"type": "string", "pattern": "^[0-9]{3} ?[0-9]{3} ?[0-9]{3}$", "maxLength": 11}
+
+    assert parameters == {
+        "abn": {"oneOf": [abn, blank]},
+        "acn": {"oneOf": [acn, blank]},
+        "name": {"type": "string", "maxLength": NAME_MAX_LENGTH},
+    }
+    assert "exactly one criterion: abn, acn or name" in operation["description"]
 
 
 def test_abr_down_with_nothing_cached_is_503_upstream_unavailable(auth_client, fake_abr):

@@ -285,6 +285,17 @@ def test_billing_details_are_admin_only_and_validated(auth_client, company, clie
     assert member.get(f"/api/v1/companies/{cid}/organizer-details").status_code == 200
 
 
+def test_an_unknown_billing_country_is_an_error_on_the_billing_country(auth_client, company, send):
+    from companies.services import MESSAGE_UNKNOWN_COUNTRY
+
+    response = send(
+        auth_client, "patch", f"companies/{company['companyId']}/billing-details", {"billingCountryCode": "QQ"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"billingCountryCode": [MESSAGE_UNKNOWN_COUNTRY]}
+
+
 def test_a_company_created_from_an_abn_gets_its_abr_details_and_the_next_lookup_is_cached(auth_client, send, fake_abr):
     response = send(
         auth_client, "post", "companies", {"companyName": "Harbourside", "countryCode": "AU", "abn": "51 824 753 556"}

@@ -13,13 +13,38 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .exceptions import error_page_for_status
+from .strict import input_errors, query_errors
 
 
 def validated_input(
     serializer_class: type[serializers.BaseSerializer[Any]], request: Request, **kwargs: Any
 ) -> dict[str, Any]:
-    """Parse the request body with an input serializer; invalid input raises the 400 error shape."""
+    """Parse the request body with an input serializer; invalid input raises the 400 error shape.
+
+    Every body goes through here, so it is checked once for what the document promises and DRF
+    would coerce: a value of another JSON type, a string over its maxLength or off its pattern
+    (``eventlead.core.strict``).
+    """
     serializer = serializer_class(data=request.data, **kwargs)
+    mistyped = input_errors(serializer, request.data)
+    if mistyped:
+        raise serializers.ValidationError(mistyped)
+    serializer.is_valid(raise_exception=True)
+    validated: dict[str, Any] = serializer.validated_data
+    return validated
+
+
+def validated_query(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
+    """Parse the query string with a query serializer; a value outside its documented bounds is a 400.
+
+    Values are strings by nature: a string over its maxLength or off its pattern, an integer
+    that is not digits, or an empty value the document does not admit is refused before the
+    serializer reads it (``eventlead.core.strict``).
+    """
+    serializer = serializer_class(data=request.query_params)
+    out_of_bounds = query_errors(serializer, request.query_params)
+    if out_of_bounds:
+        raise serializers.ValidationError(out_of_bounds)
     serializer.is_valid(raise_exception=True)
     validated: dict[str, Any] = serializer.validated_data
     return validated

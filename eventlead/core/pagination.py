@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signing import BadSignature, Signer
 from django.db.models import Model, Q, QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
@@ -44,11 +43,19 @@ M = TypeVar("M", bound=Model)
 R = TypeVar("R")
 T = TypeVar("T")
 
-# The query parameters of every paginated list, for its OpenAPI operation.
+MAX_CURSOR_LENGTH = 200
+# The query parameters of every paginated list, for its OpenAPI operation, with the bounds
+# page_parameters() enforces (a raw schema: drf-spectacular takes a dict as a parameter's type).
 PAGE_PARAMETERS = [
-    OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` value of the previous page."),
     OpenApiParameter(
-        "limit", OpenApiTypes.INT, description=f"Rows per page, 1 to {MAX_LIMIT} ({DEFAULT_LIMIT} by default)."
+        "cursor",
+        {"type": "string", "maxLength": MAX_CURSOR_LENGTH},
+        description="The `next` value of the previous page.",
+    ),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        description=f"Rows per page, 1 to {MAX_LIMIT} ({DEFAULT_LIMIT} by default).",
     ),
 ]
 
@@ -121,7 +128,7 @@ def page_parameters(request: Request) -> tuple[str | None, int]:
             raise ValidationFailed(fields={"limit": [MESSAGE_LIMIT]})
         limit = int(raw_limit)
     cursor = request.query_params.get("cursor") or None
-    if cursor is not None and len(cursor) > 200:
+    if cursor is not None and len(cursor) > MAX_CURSOR_LENGTH:
         raise ValidationFailed(fields={"cursor": [MESSAGE_CURSOR]})
     return cursor, limit
 

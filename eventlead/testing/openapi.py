@@ -1,4 +1,4 @@
-"""Check a Django test-client response against the OpenAPI document, with the fuzz test's checks.
+"""Check a Django test-client response against the OpenAPI document, with the fuzz test's response checks.
 
 The regression tests of what schemathesis found (tests/fuzz) use this, so each one proves
 the same thing the fuzzer asked for: the status is documented for the operation, the
@@ -16,11 +16,20 @@ import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# The fuzz test's checks that judge one response alone; the others judge how an input was generated
+# (negative/positive data), send requests of their own (ignored_auth) or need a scenario (stateful).
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 _CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
